@@ -1,0 +1,119 @@
+// Shared data model. Pure types: no DOM, React or model runtime.
+
+/** A record exactly as parsed from the source file. Never mutated: export writes it back unchanged. */
+export type RawRecord = Record<string, unknown>;
+
+export type SourceFormat = 'jsonl' | 'json' | 'csv' | 'tsv' | 'parquet';
+
+/** How records are turned into (instruction, input, response). */
+export type DatasetShape = 'alpaca' | 'sharegpt' | 'messages' | 'prompt-response' | 'mapped';
+
+/** User-chosen (or detected) field names for flat records. */
+export interface FieldMapping {
+  instruction: string;
+  /** Optional context/input field. */
+  input: string | null;
+  response: string;
+}
+
+export type Role = 'system' | 'user' | 'assistant';
+
+export interface Turn {
+  role: Role;
+  content: string;
+}
+
+/**
+ * One instruction-tuning sample, normalised from a record.
+ * Multi-turn records: the last assistant turn is `response`, the user turn right before it is
+ * `instruction`, and every earlier turn (system prompt, previous exchanges) is `history`.
+ */
+export interface Sample {
+  /** Stable id: content hash of the raw record, suffixed for exact duplicates (`a1b2c3d4`, `a1b2c3d4-2`). */
+  id: string;
+  /** 0-based position among the records of the source. */
+  index: number;
+  /** 1-based line (JSONL, CSV) or record number (JSON, Parquet) in the source, for messages. */
+  line: number;
+  instruction: string;
+  input: string;
+  response: string;
+  history: Turn[];
+}
+
+export type IngestIssueKind =
+  | 'malformed'
+  | 'missing-field'
+  | 'not-a-string'
+  | 'empty-instruction'
+  | 'empty-response'
+  | 'too-large'
+  | 'not-an-object';
+
+/** A row that was skipped, with enough to find it in the file. */
+export interface IngestIssue {
+  file: string;
+  /** 1-based line (JSONL/CSV) or record number (JSON array, Parquet). */
+  line: number;
+  kind: IngestIssueKind;
+  field?: string;
+  message: string;
+}
+
+/** A whole-file problem: nothing from this file is loaded. */
+export class IngestFatalError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+  ) {
+    super(message);
+    this.name = 'IngestFatalError';
+  }
+}
+
+export type Decision = 'accepted' | 'rejected' | 'undecided';
+
+/** Per-sample scores (issue #3); `null` where not computed. */
+export interface SampleScores {
+  s_a_given_q: number | null;
+  s_a: number | null;
+  ifd: number | null;
+  aifd: number | null;
+  aifd_max: number | null;
+  aifd_min: number | null;
+  aifd_gap: number | null;
+  dist_consistency: number | null;
+  embed_consistency: number | null;
+}
+
+export interface EditOp {
+  /** Character offsets in the original instruction. */
+  start: number;
+  end: number;
+  before: string;
+  after: string;
+  op: string;
+}
+
+export interface VariantScores {
+  attack: string;
+  instruction: string;
+  s_a_given_q: number | null;
+  aifd: number | null;
+  dist_consistency: number | null;
+  embed_consistency: number | null;
+  similarity?: number | null;
+  queries?: number;
+  edits?: EditOp[];
+}
+
+/** The `quarry` object attached to each exported record (JSONL export and the CLI share it). */
+export interface QuarryRecordMeta {
+  id: string;
+  model: string | null;
+  template: string | null;
+  scores: SampleScores | null;
+  variants: VariantScores[];
+  decision: Exclude<Decision, 'undecided'> | null;
+  truncated?: boolean;
+}
