@@ -12,14 +12,14 @@ const isolationHeaders = {
 };
 
 // Only the asyncify pair is served: it carries both the WASM and the WebGPU execution providers.
-const ORT_DIST = path.resolve(__dirname, 'node_modules/onnxruntime-web/dist');
+const ORT_DIST = path.resolve(import.meta.dirname, 'node_modules/onnxruntime-web/dist');
 const ORT_FILES = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
 
 // Dev, preview and tests serve real model folders from ../shared/models (or QUARRY_MODELS_DIR):
 //   /models/<id>/<file>                  local-path layout (env.localModelPath)
 //   /hf/<id>/resolve/<revision>/<file>   the Hugging Face hub's URL layout (env.remoteHost)
 //   /models/index.json                   the folders that hold a model (config.json)
-const MODELS_DIR = path.resolve(__dirname, process.env.QUARRY_MODELS_DIR ?? '../shared/models');
+const MODELS_DIR = path.resolve(import.meta.dirname, process.env.QUARRY_MODELS_DIR ?? '../shared/models');
 
 const MIME: Record<string, string> = {
   '.mjs': 'text/javascript',
@@ -93,6 +93,23 @@ function quarryServer(): Plugin {
     },
     configurePreviewServer(server: PreviewServer) {
       server.middlewares.use(handle);
+    },
+    // The built app may only talk to its own origin and the model hub: dataset bytes cannot leave.
+    // (Dev mode skips this because the React refresh preamble is an inline script.)
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, ctx) {
+        if (ctx.server) return html;
+        const csp = [
+          "default-src 'self'",
+          "script-src 'self' 'wasm-unsafe-eval' blob:",
+          "worker-src 'self' blob:",
+          "connect-src 'self' blob: data: https://huggingface.co https://*.huggingface.co https://*.hf.co",
+          "style-src 'self' 'unsafe-inline'",
+          "img-src 'self' data: blob:",
+        ].join('; ');
+        return html.replace('<head>', `<head>\n    <meta http-equiv="Content-Security-Policy" content="${csp}" />`);
+      },
     },
     generateBundle() {
       for (const name of ORT_FILES) {

@@ -1,0 +1,38 @@
+import { expect, type Page } from '@playwright/test';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
+export const fixture = (name: string) => path.join(FIXTURES, name);
+
+/** Opens the workbench. `demo: false` starts with no dataset (the `?nodemo` switch). */
+export async function openApp(page: Page, { demo = true } = {}): Promise<void> {
+  await page.goto(demo ? '/' : '/?nodemo');
+  if (demo) await expect(page.getByTestId('row-count')).toHaveText('60');
+}
+
+export async function loadFile(page: Page, file: string): Promise<void> {
+  await page.getByTestId('dataset-file-input').setInputFiles(file);
+}
+
+export async function rowCount(page: Page): Promise<number> {
+  return Number(await page.getByTestId('row-count').textContent());
+}
+
+export async function readDownload(page: Page, click: () => Promise<void>): Promise<{ name: string; text: string }> {
+  const [download] = await Promise.all([page.waitForEvent('download'), click()]);
+  const stream = await download.createReadStream();
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return { name: download.suggestedFilename(), text: Buffer.concat(chunks).toString('utf8') };
+}
+
+/** Fails the test if the page talks to anything but its own origin: dataset bytes must stay on device. */
+export function forbidExternalRequests(page: Page, origin: string): string[] {
+  const external: string[] = [];
+  page.on('request', (req) => {
+    const url = req.url();
+    if (!url.startsWith(origin) && !url.startsWith('blob:') && !url.startsWith('data:')) external.push(url);
+  });
+  return external;
+}

@@ -1,0 +1,46 @@
+import { useDatasetStore } from '../../state/datasetStore';
+import { cancelLoad, dismissLoadError } from '../../state/sessionController';
+import { ColumnMapping } from './ColumnMapping';
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** Progress of a load, a whole-file error, or the column-mapping step. */
+export function LoadStatus() {
+  const load = useDatasetStore((s) => s.load);
+  switch (load.status) {
+    case 'idle':
+      return null;
+    case 'loading': {
+      const pct = load.total > 0 ? Math.min(100, (100 * load.done) / load.total) : 0;
+      return (
+        <div className="load-status" role="status" data-testid="load-progress">
+          <span>
+            Loading {load.label}: {load.records.toLocaleString()} records
+            {load.total > 0 && load.label !== 'saved session' ? ` · ${formatBytes(load.done)} of ${formatBytes(load.total)}` : ''}
+          </span>
+          <progress max={100} value={pct} aria-label="Load progress" />
+          <button type="button" className="button" onClick={cancelLoad}>
+            Cancel
+          </button>
+        </div>
+      );
+    }
+    case 'error':
+      return (
+        <div className="load-status error" role="alert" data-testid="load-error">
+          <span>
+            Could not load <strong>{load.fileName}</strong>: {load.message}
+          </span>
+          <button type="button" className="button" onClick={dismissLoadError}>
+            Dismiss
+          </button>
+        </div>
+      );
+    case 'mapping':
+      return <ColumnMapping file={load.file} columns={load.columns} preview={load.preview} />;
+  }
+}

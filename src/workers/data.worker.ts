@@ -1,0 +1,179 @@
+/// <reference lib="webworker" />
+import Dexie from 'dexie';
+import { ingest, type ByteSource } from '../core/ingest';
+import { toCsv, toJsonlLine, type ExportRow } from '../core/export';
+import type { Decision, QuarryRecordMeta } from '../core/types';
+import { serveRpc } from '../lib/workerRpc';
+import { DEFAULT_VIEW, getDb, type SessionRecord, type StoredSample } from '../persist/db';
+import type { DataApi, ExportWhich } from './dataApi';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const READ_CHUNK = 5000;
+
+function fileSource(file: File): ByteSource {
+  return {
+    name: file.name,
+    size: file.size,
+    async *stream() {
+      const reader = file.stream().getReader();
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          yield value;
+        }
+      } finally {
+        reader.releaseLock();
+      }
+    },
+    slice: (start, end) => file.slice(start, end).arrayBuffer(),
+  };
+}
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new DOMException('cancelled', 'AbortError');
+}
+
+/** Reads a session's samples in primary-key order, chunk by chunk. */
+async function* readSamples(sessionId: string): AsyncGenerator<StoredSample[]> {
+  const db = getDb();
+  let next = 0;
+  for (;;) {
+    const chunk = await db.samples.where('[sessionId+index]').between([sessionId, next], [sessionId, Dexie.maxKey]).limit(READ_CHUNK).toArray();
+    if (chunk.length === 0) return;
+    yield chunk;
+    next = chunk[chunk.length - 1]!.index + 1;
+  }
+}
+
+function keep(which: ExportWhich, decision: Decision): boolean {
+  return which === 'all' || which === decision;
+}
+
+serveRpc<DataApi>(self, {
+  async ingest({ file, sessionId, mapping, maxRecordBytes }, emit, signal) {
+    const db = getDb();
+    const now = Date.now();
+    const session: SessionRecord = {
+      id: sessionId,
+      name: file.name,
+      fileName: file.name,
+      fileSize: file.size,
+      format: null,
+      shape: null,
+      mapping,
+      status: 'loading',
+      sampleCount: 0,
+      issueCount: 0,
+      createdAt: now,
+      updatedAt: now,
+      view: DEFAULT_VIEW,
+    };
+    let written = false;
+    try {
+      for await (const ev of ingest(fileSource(file), { mapping, maxRecordBytes, signal })) {
+        throwIfAborted(signal);
+        switch (ev.type) {
+          case 'format':
+            session.format = ev.format;
+            break;
+          case 'needs-mapping':
+            return { outcome: 'needs-mapping', columns: ev.columns, preview: ev.preview };
+          case 'shape':
+            session.shape = ev.shape;
+            session.mapping = ev.mapping;
+            await db.sessions.put(session);
+            written = true;
+            break;
+          case 'batch': {
+            const samples = ev.rows.map((r) => r.sample);
+            const firstSeq = session.issueCount;
+            await db.transaction('rw', [db.samples, db.raws, db.issues], async () => {
+              await db.samples.bulkPut(samples.map((s) => ({ ...s, sessionId })));
+              await db.raws.bulkPut(ev.rows.map((r) => ({ sessionId, index: r.sample.index, raw: r.raw })));
+              if (ev.issues.length) await db.issues.bulkPut(ev.issues.map((iss, i) => ({ ...iss, sessionId, seq: firstSeq + i })));
+            });
+            session.sampleCount += samples.length;
+            session.issueCount += ev.issues.length;
+            emit({ type: 'batch', samples, issues: ev.issues });
+            break;
+          }
+          case 'progress':
+            emit({ type: 'progress', done: ev.bytesRead, total: ev.totalBytes, records: ev.records });
+            break;
+          case 'done':
+            session.status = 'ready';
+            session.sampleCount = ev.samples;
+            session.issueCount = ev.issues;
+            session.updatedAt = Date.now();
+            await db.sessions.put(session);
+            break;
+        }
+      }
+      return { outcome: 'loaded', session };
+    } catch (err) {
+      // A failed or cancelled load leaves nothing half-written behind.
+      if (written) await db.deleteSession(sessionId);
+      throw err;
+    }
+  },
+
+  async open({ sessionId }, emit, signal) {
+    const db = getDb();
+    const session = await db.sessions.get(sessionId);
+    if (!session) throw new Error(`saved session ${sessionId} no longer exists`);
+    let done = 0;
+    const issues = (await db.issues.where('sessionId').equals(sessionId).sortBy('seq')).map(({ sessionId: _s, seq: _q, ...iss }) => iss);
+    for await (const chunk of readSamples(sessionId)) {
+      throwIfAborted(signal);
+      done += chunk.length;
+      emit({ type: 'batch', samples: chunk.map(({ sessionId: _s, ...s }) => s), issues: done === chunk.length ? issues : [] });
+      emit({ type: 'progress', done, total: session.sampleCount, records: done });
+    }
+    if (done === 0 && issues.length) emit({ type: 'batch', samples: [], issues });
+    const decisions: Record<string, Exclude<Decision, 'undecided'>> = {};
+    await db.decisions.where('sessionId').equals(sessionId).each((d) => {
+      decisions[d.sampleId] = d.decision;
+    });
+    return { session, decisions };
+  },
+
+  async export({ sessionId, format, which }, emit, signal) {
+    const db = getDb();
+    const session = await db.sessions.get(sessionId);
+    if (!session) throw new Error(`saved session ${sessionId} no longer exists`);
+    const decisions = new Map<string, Exclude<Decision, 'undecided'>>();
+    await db.decisions.where('sessionId').equals(sessionId).each((d) => void decisions.set(d.sampleId, d.decision));
+
+    const rows: ExportRow[] = [];
+    let done = 0;
+    for await (const chunk of readSamples(sessionId)) {
+      throwIfAborted(signal);
+      const first = chunk[0]!.index;
+      const raws = await db.raws.where('[sessionId+index]').between([sessionId, first], [sessionId, chunk[chunk.length - 1]!.index], true, true).toArray();
+      const rawByIndex = new Map(raws.map((r) => [r.index, r.raw]));
+      for (const s of chunk) {
+        const decision = decisions.get(s.id) ?? 'undecided';
+        if (!keep(which, decision)) continue;
+        const meta: QuarryRecordMeta = {
+          id: s.id,
+          model: null,
+          template: null,
+          scores: null,
+          variants: [],
+          decision: decision === 'undecided' ? null : decision,
+        };
+        rows.push({ raw: rawByIndex.get(s.index) ?? {}, meta });
+      }
+      done += chunk.length;
+      emit({ type: 'progress', done, total: session.sampleCount });
+    }
+
+    const base = session.fileName.replace(/\.[^.]+$/, '') || 'dataset';
+    const fileName = `${base}.quarry-${which}.${format}`;
+    const parts = format === 'jsonl' ? rows.map((r) => toJsonlLine(r) + '\n') : [toCsv(rows)];
+    const type = format === 'jsonl' ? 'application/x-ndjson' : 'text/csv';
+    return { blob: new Blob(parts, { type: `${type};charset=utf-8` }), fileName, count: rows.length };
+  },
+});
