@@ -31,12 +31,32 @@ const MIME: Record<string, string> = {
   '.md': 'text/markdown',
 };
 
-function sendFile(res: ServerResponse, file: string): void {
+/** Sends a file, honouring a single `Range: bytes=a-b` (transformers.js probes sizes with `bytes=0-0`). */
+function sendFile(req: IncomingMessage, res: ServerResponse, file: string): void {
   const size = statSync(file).size;
-  res.statusCode = 200;
-  res.setHeader('Content-Type', MIME[path.extname(file)] ?? 'application/octet-stream');
-  res.setHeader('Content-Length', String(size));
   for (const [k, v] of Object.entries(isolationHeaders)) res.setHeader(k, v);
+  res.setHeader('Content-Type', MIME[path.extname(file)] ?? 'application/octet-stream');
+  res.setHeader('Accept-Ranges', 'bytes');
+  const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+  if (range && (range[1] || range[2])) {
+    const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
+    const end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+    if (start > end || start >= size) {
+      res.statusCode = 416;
+      res.setHeader('Content-Range', `bytes */${size}`);
+      res.end();
+      return;
+    }
+    res.statusCode = 206;
+    res.setHeader('Content-Range', `bytes ${start}-${end}/${size}`);
+    res.setHeader('Content-Length', String(end - start + 1));
+    if (req.method === 'HEAD') return void res.end();
+    createReadStream(file, { start, end }).pipe(res);
+    return;
+  }
+  res.statusCode = 200;
+  res.setHeader('Content-Length', String(size));
+  if (req.method === 'HEAD') return void res.end();
   createReadStream(file).pipe(res);
 }
 
@@ -64,7 +84,7 @@ function quarryServer(): Plugin {
     const url = (req.url ?? '').split('?')[0]!;
     if (url.startsWith('/ort/')) {
       const name = url.slice(5);
-      if (ORT_FILES.includes(name)) return sendFile(res, path.join(ORT_DIST, name));
+      if (ORT_FILES.includes(name)) return sendFile(req, res, path.join(ORT_DIST, name));
     } else if (url === '/models/index.json') {
       res.setHeader('Content-Type', 'application/json');
       for (const [k, v] of Object.entries(isolationHeaders)) res.setHeader(k, v);
@@ -72,14 +92,14 @@ function quarryServer(): Plugin {
       return;
     } else if (url.startsWith('/models/')) {
       const file = safeJoin(MODELS_DIR, url.slice('/models/'.length));
-      if (file) return sendFile(res, file);
+      if (file) return sendFile(req, res, file);
       res.statusCode = 404;
       res.end('not found');
       return;
     } else if (url.startsWith('/hf/')) {
       const m = /^\/hf\/(.+?)\/resolve\/[^/]+\/(.+)$/.exec(url);
       const file = m ? safeJoin(MODELS_DIR, `${m[1]}/${m[2]}`) : null;
-      if (file) return sendFile(res, file);
+      if (file) return sendFile(req, res, file);
       res.statusCode = 404;
       res.end('not found');
       return;
@@ -111,7 +131,12 @@ function quarryServer(): Plugin {
         return html.replace('<head>', `<head>\n    <meta http-equiv="Content-Security-Policy" content="${csp}" />`);
       },
     },
-    generateBundle() {
+    generateBundle(_options, bundle) {
+      // onnxruntime-web's bundle references its own copy of the wasm as a fallback asset; the app
+      // always loads the one at /ort/ (env wasmPaths), so that 27 MB duplicate is dropped.
+      for (const key of Object.keys(bundle)) {
+        if (/^assets\/ort-wasm.*\.wasm$/.test(key)) delete bundle[key];
+      }
       for (const name of ORT_FILES) {
         this.emitFile({ type: 'asset', fileName: `ort/${name}`, source: readFileSync(path.join(ORT_DIST, name)) });
       }

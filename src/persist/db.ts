@@ -3,7 +3,7 @@
 import Dexie, { type Table } from 'dexie';
 import type { Decision, DatasetShape, FieldMapping, IngestIssue, RawRecord, Sample, SourceFormat } from '../core/types';
 
-export type SortKey = 'index' | 'instruction' | 'response' | 'instructionLength' | 'responseLength' | 'decision';
+export type SortKey = 'index' | 'instruction' | 'response' | 'instructionLength' | 'responseLength' | 'decision' | 'ifd' | 'aifd';
 
 export interface ViewState {
   filter: string;
@@ -29,6 +29,8 @@ export interface SessionRecord {
   createdAt: number;
   updatedAt: number;
   view: ViewState;
+  /** The session's scoring run, if one was started. */
+  scoring?: ScoringState;
 }
 
 export interface StoredSample extends Sample {
@@ -53,12 +55,48 @@ export interface StoredDecision {
   at: number;
 }
 
+/** What a scoring run was asked to do; stored with the session so a reload resumes the same run. */
+export interface ScoringConfig {
+  /** Where the causal LM comes from. A picked folder cannot be reopened after reload without asking. */
+  model: { kind: 'hub'; id: string; remoteHost: string } | { kind: 'local'; id: string } | { kind: 'files'; id: string };
+  dtype: 'fp32' | 'fp16' | 'q8' | 'q4' | 'auto';
+  device: 'auto' | 'webgpu' | 'wasm';
+  template: 'alpaca' | 'plain' | 'chat';
+  maxTokens: number;
+  batchSize: number;
+  /** Adversarial variants per sample (0 until attacks are chosen). */
+  variants: number;
+  attacks: string[];
+  seed: number;
+  /** Output-embedding consistency (generation): optional because it costs most. */
+  embedConsistency: boolean;
+  embedModel: ScoringConfig['model'] | null;
+  generateTokens: number;
+}
+
+export interface ScoringState {
+  config: ScoringConfig;
+  /** 'running' when the page was closed mid-run: the next load resumes it. */
+  status: 'running' | 'paused' | 'done';
+  /** Model and template as the engine reported them (stored with the scores). */
+  modelName: string | null;
+  startedAt: number;
+}
+
+/** Scores of one sample under the session's scoring run. */
+export interface StoredScore {
+  sessionId: string;
+  sampleId: string;
+  result: import('../core/scoring/types').ScoreResult;
+}
+
 export class QuarryDB extends Dexie {
   sessions!: Table<SessionRecord, string>;
   samples!: Table<StoredSample, [string, number]>;
   raws!: Table<StoredRaw, [string, number]>;
   issues!: Table<StoredIssue, [string, number]>;
   decisions!: Table<StoredDecision, [string, string]>;
+  scores!: Table<StoredScore, [string, string]>;
 
   constructor(name = 'quarry') {
     super(name);
@@ -69,11 +107,13 @@ export class QuarryDB extends Dexie {
       issues: '[sessionId+seq], sessionId',
       decisions: '[sessionId+sampleId], sessionId',
     });
+    this.version(2).stores({ scores: '[sessionId+sampleId], sessionId' });
   }
 
   /** Removes a session and everything stored under it, in one transaction. */
   async deleteSession(sessionId: string): Promise<void> {
-    await this.transaction('rw', [this.sessions, this.samples, this.raws, this.issues, this.decisions], async () => {
+    await this.transaction('rw', [this.sessions, this.samples, this.raws, this.issues, this.decisions, this.scores], async () => {
+      await this.scores.where('sessionId').equals(sessionId).delete();
       await this.samples.where('sessionId').equals(sessionId).delete();
       await this.raws.where('sessionId').equals(sessionId).delete();
       await this.issues.where('sessionId').equals(sessionId).delete();

@@ -7,6 +7,7 @@ import { getDb, type SessionRecord } from '../persist/db';
 import type { DataApi, ExportFormat, ExportWhich } from '../workers/dataApi';
 import { useDatasetStore } from './datasetStore';
 import { decisionsSettled, useDecisionStore, type FinalDecision } from './decisionStore';
+import { restoreScores } from './scoringController';
 import { currentView, useViewStore } from './viewStore';
 
 const LAST_SESSION_KEY = 'quarry.lastSession';
@@ -60,6 +61,7 @@ function activate(session: SessionRecord, samples: Sample[], issues: IngestIssue
   useDecisionStore.getState().reset(session.id, decisions);
   useViewStore.getState().restore(session.view);
   localStorage.setItem(LAST_SESSION_KEY, session.id);
+  void restoreScores(session.id);
   void refreshSessions();
 }
 

@@ -7,6 +7,8 @@ import type { Decision, Sample } from '../core/types';
 import type { SortKey } from '../persist/db';
 import { useDatasetStore } from './datasetStore';
 import { useDecisionStore } from './decisionStore';
+import { useScoreStore } from './scoreStore';
+import type { ScoreResult } from '../core/scoring/types';
 import { useViewStore } from './viewStore';
 
 const DECISION_ORDER: Record<Decision, number> = { accepted: 0, undecided: 1, rejected: 2 };
@@ -43,7 +45,7 @@ export async function filterSamples(samples: Sample[], filter: string, isCancell
   return out;
 }
 
-function sortValue(key: SortKey, decisions: Record<string, Decision>): (s: Sample) => number | string {
+function sortValue(key: SortKey, decisions: Record<string, Decision>, scores: Map<string, ScoreResult>): (s: Sample) => number | string {
   switch (key) {
     case 'index':
       return (s) => s.index;
@@ -57,16 +59,33 @@ function sortValue(key: SortKey, decisions: Record<string, Decision>): (s: Sampl
       return (s) => s.response.length;
     case 'decision':
       return (s) => DECISION_ORDER[decisions[s.id] ?? 'undecided'];
+    // Unscored samples sort last in either direction (Infinity ascending, handled by the caller descending).
+    case 'ifd':
+      return (s) => scores.get(s.id)?.scores.ifd ?? Number.NaN;
+    case 'aifd':
+      return (s) => scores.get(s.id)?.scores.aifd ?? Number.NaN;
   }
 }
 
-export function sortSamples(samples: Sample[], key: SortKey, dir: 'asc' | 'desc', decisions: Record<string, Decision>): Sample[] {
+export function sortSamples(
+  samples: Sample[],
+  key: SortKey,
+  dir: 'asc' | 'desc',
+  decisions: Record<string, Decision>,
+  scores: Map<string, ScoreResult> = new Map(),
+): Sample[] {
   if (key === 'index' && dir === 'asc') return samples;
   const sign = dir === 'asc' ? 1 : -1;
-  const value = sortValue(key, decisions);
-  // Decorate-sort-undecorate: each key is computed once; ties keep file order.
+  const value = sortValue(key, decisions, scores);
+  // Decorate-sort-undecorate: each key is computed once; ties keep file order; missing scores (NaN) last.
   const decorated = samples.map((s) => ({ s, k: value(s) }));
-  decorated.sort((a, b) => (a.k < b.k ? -sign : a.k > b.k ? sign : a.s.index - b.s.index));
+  const missing = (k: number | string) => typeof k === 'number' && Number.isNaN(k);
+  decorated.sort((a, b) => {
+    const ma = missing(a.k);
+    const mb = missing(b.k);
+    if (ma || mb) return ma && mb ? a.s.index - b.s.index : ma ? 1 : -1;
+    return a.k < b.k ? -sign : a.k > b.k ? sign : a.s.index - b.s.index;
+  });
   return decorated.map((d) => d.s);
 }
 
@@ -85,14 +104,15 @@ async function recompute(): Promise<void> {
   const { samples } = useDatasetStore.getState();
   const { filter, sort } = useViewStore.getState();
   const decisions = useDecisionStore.getState().decisions;
+  const scores = useScoreStore.getState().results;
   if (!filter.trim()) {
-    useVisibleStore.setState({ rows: sortSamples(samples, sort.key, sort.dir, decisions), pending: false });
+    useVisibleStore.setState({ rows: sortSamples(samples, sort.key, sort.dir, decisions, scores), pending: false });
     return;
   }
   useVisibleStore.setState({ pending: true });
   const filtered = await filterSamples(samples, filter, () => gen !== generation);
   if (filtered === null || gen !== generation) return;
-  useVisibleStore.setState({ rows: sortSamples(filtered, sort.key, sort.dir, decisions), pending: false });
+  useVisibleStore.setState({ rows: sortSamples(filtered, sort.key, sort.dir, decisions, scores), pending: false });
 }
 
 // Inputs that change the visible rows. Decisions matter only when sorting by decision.
@@ -102,6 +122,18 @@ useDatasetStore.subscribe((s, prev) => {
 useViewStore.subscribe((s, prev) => {
   if (s.filter !== prev.filter || s.sort !== prev.sort) void recompute();
 });
+useScoreStore.subscribe((s, prev) => {
+  const key = useViewStore.getState().sort.key;
+  if (s.version !== prev.version && (key === 'ifd' || key === 'aifd')) scheduleScoreResort();
+});
+// Scores arrive in many small chunks during a run: re-sort at most once a second.
+let resortTimer: ReturnType<typeof setTimeout> | undefined;
+function scheduleScoreResort(): void {
+  resortTimer ??= setTimeout(() => {
+    resortTimer = undefined;
+    void recompute();
+  }, 1000);
+}
 useDecisionStore.subscribe((s, prev) => {
   if (s.decisions !== prev.decisions && useViewStore.getState().sort.key === 'decision') void recompute();
 });

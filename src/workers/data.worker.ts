@@ -153,16 +153,19 @@ serveRpc<DataApi>(self, {
       const first = chunk[0]!.index;
       const raws = await db.raws.where('[sessionId+index]').between([sessionId, first], [sessionId, chunk[chunk.length - 1]!.index], true, true).toArray();
       const rawByIndex = new Map(raws.map((r) => [r.index, r.raw]));
-      for (const s of chunk) {
+      const scores = await db.scores.bulkGet(chunk.map((s) => [sessionId, s.id] as [string, string]));
+      for (const [i, s] of chunk.entries()) {
+        const result = scores[i]?.result;
         const decision = decisions.get(s.id) ?? 'undecided';
         if (!keep(which, decision)) continue;
         const meta: QuarryRecordMeta = {
           id: s.id,
-          model: null,
-          template: null,
-          scores: null,
-          variants: [],
+          model: result ? (session.scoring?.modelName ?? session.scoring?.config.model.id ?? null) : null,
+          template: result ? (session.scoring?.config.template ?? null) : null,
+          scores: result?.scores ?? null,
+          variants: result?.variants ?? [],
           decision: decision === 'undecided' ? null : decision,
+          ...(result?.truncated ? { truncated: true } : {}),
         };
         rows.push({ raw: rawByIndex.get(s.index) ?? {}, meta });
       }

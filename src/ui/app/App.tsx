@@ -2,6 +2,7 @@ import { DropZone } from '../import/DropZone';
 import { LoadStatus } from '../import/LoadStatus';
 import { IssuesPanel } from '../import/IssuesPanel';
 import { TopBar } from './TopBar';
+import { RunStatus } from '../scoring/RunStatus';
 import { SampleTable } from '../table/SampleTable';
 import { TableToolbar } from '../table/TableToolbar';
 import { SampleDetail } from '../sample/SampleDetail';
@@ -14,6 +15,7 @@ export function App() {
       <div className="app">
         <TopBar />
         <LoadStatus />
+        <RunStatus />
         {sessionId ? (
           // Keyed by session: switching sessions remounts the table, which restores that session's scroll.
           <main className="workspace" key={sessionId}>

@@ -1,4 +1,6 @@
+import { useState } from 'react';
 import { useDatasetStore } from '../../state/datasetStore';
+import { ScorePanel } from '../scoring/ScorePanel';
 import { loadDemo, loadFile } from '../../state/sessionController';
 import { ExportMenu } from '../export/ExportMenu';
 import { SessionsMenu } from '../sessions/SessionsMenu';
@@ -9,6 +11,7 @@ export function TopBar() {
   const session = useDatasetStore((s) => s.session);
   const rowCount = useDatasetStore((s) => s.samples.length);
   const issueCount = useDatasetStore((s) => s.issues.length);
+  const [scoring, setScoring] = useState(false);
   return (
     <header className="topbar">
       <h1 className="brand">Quarry</h1>
@@ -41,6 +44,12 @@ export function TopBar() {
       <button type="button" className="button" onClick={() => void loadDemo()}>
         Demo data
       </button>
+      <div className="menu">
+        <button type="button" className="button" disabled={!session} aria-expanded={scoring} onClick={() => setScoring(!scoring)} data-testid="score-open">
+          Score…
+        </button>
+        {scoring && session && <ScorePanel onClose={() => setScoring(false)} />}
+      </div>
       <SessionsMenu />
       <ExportMenu />
     </header>

@@ -2,6 +2,7 @@ import { useDatasetStore } from '../../state/datasetStore';
 import { useDecisionStore } from '../../state/decisionStore';
 import { useViewStore } from '../../state/viewStore';
 import { DecisionButtons } from './DecisionButtons';
+import { ScoreSummary } from './ScoreSummary';
 
 /** The selected sample in full. All dataset text is rendered as text nodes, never as HTML. */
 export function SampleDetail() {
@@ -56,6 +57,7 @@ export function SampleDetail() {
         <h3>Response</h3>
         <pre className="text" data-testid="detail-response">{sample.response}</pre>
       </section>
+      <ScoreSummary sampleId={sample.id} />
     </aside>
   );
 }

@@ -3,6 +3,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Sample } from '../../core/types';
 import type { SortKey } from '../../persist/db';
 import { useDecisionStore } from '../../state/decisionStore';
+import { useScoreStore } from '../../state/scoreStore';
 import { useViewStore } from '../../state/viewStore';
 import { useVisibleSamples } from '../../state/visibleSamples';
 import { DecisionButtons } from '../sample/DecisionButtons';
@@ -23,8 +24,8 @@ const COLUMNS: Column[] = [
   { key: 'response', label: 'Response', className: 'c-text' },
   { key: 'instructionLength', label: 'Q len', className: 'c-num', title: 'Instruction + input length (characters)' },
   { key: 'responseLength', label: 'A len', className: 'c-num', title: 'Response length (characters)' },
-  { key: null, label: 'IFD', className: 'c-num', title: 'Instruction-following difficulty s(A|Q)/s(A) (after scoring)' },
-  { key: null, label: 'AIFD', className: 'c-num', title: 'Adversarial IFD, mean over attacks (after scoring)' },
+  { key: 'ifd', label: 'IFD', className: 'c-num', title: 'Instruction-following difficulty s(A|Q)/s(A) (after scoring)' },
+  { key: 'aifd', label: 'AIFD', className: 'c-num', title: 'Adversarial IFD, mean over attacks (after scoring)' },
   { key: 'decision', label: 'Decision', className: 'c-decision' },
 ];
 
@@ -35,6 +36,7 @@ function oneLine(text: string): string {
 function Row({ sample, selected, top }: { sample: Sample; selected: boolean; top: number }) {
   const decision = useDecisionStore((s) => s.decisions[sample.id] ?? 'undecided');
   const select = useViewStore((s) => s.select);
+  const result = useScoreStore((s) => s.results.get(sample.id));
   return (
     <div
       role="row"
@@ -51,11 +53,23 @@ function Row({ sample, selected, top }: { sample: Sample; selected: boolean; top
       <div role="cell" className="c-text">{oneLine(sample.response)}</div>
       <div role="cell" className="c-num">{sample.instruction.length + sample.input.length}</div>
       <div role="cell" className="c-num">{sample.response.length}</div>
-      <div role="cell" className="c-num muted">—</div>
-      <div role="cell" className="c-num muted">—</div>
+      <ScoreCell value={result?.scores.ifd} testId="cell-ifd" />
+      <ScoreCell value={result?.scores.aifd} testId="cell-aifd" />
       <div role="cell" className="c-decision">
         <DecisionButtons ids={[sample.id]} decision={decision} compact />
       </div>
+    </div>
+  );
+}
+
+export function formatScore(v: number | null | undefined, digits = 3): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits);
+}
+
+function ScoreCell({ value, testId }: { value: number | null | undefined; testId: string }) {
+  return (
+    <div role="cell" className={`c-num ${value === null || value === undefined ? 'muted' : value >= 1 ? 'hot' : ''}`} data-testid={testId}>
+      {formatScore(value)}
     </div>
   );
 }

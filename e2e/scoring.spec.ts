@@ -1,0 +1,87 @@
+import { expect, test, type Page } from '@playwright/test';
+import { openApp, readDownload } from './helpers';
+
+test.describe.configure({ timeout: 300_000 });
+
+const MODEL = 'llama2c-stories260K';
+
+/** Waits for the scoring run to finish, failing at once with its message if it errors. */
+async function waitForRun(page: Page) {
+  await expect(page.getByTestId('score-status')).toHaveAttribute('data-status', /done|error/, { timeout: 240_000 });
+  await expect(page.getByTestId('score-error')).toHaveCount(0);
+  await expect(page.getByTestId('score-status')).toHaveAttribute('data-status', 'done');
+}
+
+async function startScoring(page: Page, opts: { source: 'local' | 'hub'; device?: 'wasm' | 'webgpu' | 'auto'; dtype?: string }) {
+  await page.getByTestId('score-open').click();
+  if (opts.source === 'local') {
+    await page.getByTestId('score-model').selectOption(`local:${MODEL}`);
+  } else {
+    // The real hub-loading code, pointed at the preview server's mirror of ../shared/models.
+    await page.getByTestId('score-hub-host').fill(new URL('/hf/', page.url()).href);
+    await page.getByTestId('score-hub-id').fill(MODEL);
+    await page.getByRole('button', { name: 'Use' }).click();
+  }
+  await page.getByTestId('score-device').selectOption(opts.device ?? 'wasm');
+  await page.getByTestId('score-dtype').selectOption(opts.dtype ?? 'fp32');
+  await page.getByTestId('score-start').click();
+}
+
+test('scores the demo data with a model from the local server and shows scores in the table', async ({ page }) => {
+  await openApp(page);
+  await startScoring(page, { source: 'local' });
+  await waitForRun(page);
+  await expect(page.getByTestId('engine-device')).toContainText('WASM');
+  const ifd = await page.getByTestId('cell-ifd').allTextContents();
+  expect(ifd.length).toBeGreaterThan(0);
+  for (const v of ifd) expect(Number(v)).toBeGreaterThan(0);
+  await page.getByTestId('sample-row').first().click();
+  await expect(page.getByTestId('score-ifd')).not.toHaveText('—');
+
+  const { text } = await readDownload(page, () => page.getByTestId('export-jsonl').click());
+  const rows = text.trim().split('\n').map((l) => JSON.parse(l));
+  expect(rows).toHaveLength(60);
+  for (const r of rows) {
+    expect(r.quarry.template).toBe('alpaca');
+    expect(r.quarry.scores.ifd).toBeCloseTo(r.quarry.scores.s_a_given_q / r.quarry.scores.s_a, 6);
+    expect(r.quarry.scores.aifd).toBeNull();
+  }
+});
+
+test('loads the model through the hub URL layout and resumes after a reload mid-run without re-scoring', async ({ page }) => {
+  await openApp(page);
+  await startScoring(page, { source: 'hub' });
+  // Wait until some, but not all, samples are scored, then reload.
+  await expect(page.getByTestId('score-status')).toHaveAttribute('data-status', 'running', { timeout: 120_000 });
+  await expect
+    .poll(async () => Number((await page.getByTestId('cell-ifd').allTextContents()).filter((t) => t !== '—').length), { timeout: 120_000 })
+    .toBeGreaterThan(0);
+  const scoredBefore = await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const r = indexedDB.open('quarry');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    return new Promise<string[]>((res) => {
+      const req = db.transaction('scores').objectStore('scores').getAll();
+      req.onsuccess = () => res((req.result as { sampleId: string; result: { scores: { s_a_given_q: number } } }[]).map((r) => `${r.sampleId}:${r.result.scores.s_a_given_q}`));
+    });
+  });
+  await page.reload();
+  await expect(page.getByTestId('row-count')).toHaveText('60');
+  await waitForRun(page);
+  const after = await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const r = indexedDB.open('quarry');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    return new Promise<string[]>((res) => {
+      const req = db.transaction('scores').objectStore('scores').getAll();
+      req.onsuccess = () => res((req.result as { sampleId: string; result: { scores: { s_a_given_q: number } } }[]).map((r) => `${r.sampleId}:${r.result.scores.s_a_given_q}`));
+    });
+  });
+  expect(after).toHaveLength(60);
+  // Every result stored before the reload is still there, unchanged (not re-scored).
+  for (const r of scoredBefore) expect(after).toContain(r);
+});

@@ -1,0 +1,4 @@
+export * from './numerics';
+export * from './spans';
+export * from './aggregate';
+export * from './align';

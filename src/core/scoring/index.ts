@@ -1,0 +1,4 @@
+export * from './types';
+export * from './planner';
+export * from './variants';
+export * from './scorer';

@@ -1,0 +1,15 @@
+// The model Web Worker: one TransformersEngine behind the protocol of ./protocol.ts.
+// Start it with createModelWorker() from ./client.ts (Vite bundles it as an ES module worker).
+
+import { TransformersEngine } from './transformersEngine';
+import { createWorkerHost } from './workerHost';
+import type { WorkerRequest, WorkerResponse } from './protocol';
+
+interface WorkerScope {
+  postMessage(msg: WorkerResponse, transfer?: Transferable[]): void;
+  addEventListener(type: 'message', fn: (ev: MessageEvent<WorkerRequest>) => void): void;
+}
+
+const scope = self as unknown as WorkerScope;
+const handle = createWorkerHost(new TransformersEngine(), (msg, transfer) => scope.postMessage(msg, transfer ?? []));
+scope.addEventListener('message', (ev) => handle(ev.data));

@@ -1,0 +1,133 @@
+// WorkerEngineClient <-> createWorkerHost over an in-process "worker" that structured-clones every
+// message (as postMessage does): results, progress, errors, cancellation, queueing.
+
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { WorkerEngineClient, type WorkerPort } from '../../src/engine/client';
+import { createWorkerHost } from '../../src/engine/workerHost';
+import { TransformersEngine } from '../../src/engine/transformersEngine';
+import type { WorkerRequest, WorkerResponse } from '../../src/engine/protocol';
+import type { Engine, LoadInfo, ScoreResult } from '../../src/engine/types';
+import { emptyScores } from '../../src/core/metrics/aggregate';
+
+function bridge(engine: Engine): { port: WorkerPort; sent: WorkerRequest[] } {
+  const listeners: Array<(ev: MessageEvent<WorkerResponse>) => void> = [];
+  const sent: WorkerRequest[] = [];
+  const host = createWorkerHost(engine, (msg) => {
+    const copy = structuredClone(msg);
+    setTimeout(() => listeners.forEach((l) => l({ data: copy } as MessageEvent<WorkerResponse>)), 0);
+  });
+  const port: WorkerPort = {
+    postMessage(msg: WorkerRequest) {
+      sent.push(msg);
+      const copy = structuredClone(msg);
+      setTimeout(() => host(copy), 0);
+    },
+    addEventListener(type: string, fn: (ev: never) => void) {
+      if (type === 'message') listeners.push(fn as (ev: MessageEvent<WorkerResponse>) => void);
+    },
+  } as WorkerPort;
+  return { port, sent };
+}
+
+const info: LoadInfo = {
+  model: 'fake',
+  device: 'cpu',
+  dtype: 'fp32',
+  reason: 'test',
+  vocabSize: 3,
+  hasChatTemplate: false,
+  contextLength: 16,
+  embedModel: null,
+  embedDevice: null,
+  embedDtype: null,
+  numThreads: null,
+  batchInvariant: true,
+};
+
+function fakeEngine(): Engine & { disposed: number } {
+  return {
+    disposed: 0,
+    async load(_opts, onProgress) {
+      onProgress?.({ phase: 'status', message: 'loading' });
+      return info;
+    },
+    async score(req, onProgress, signal) {
+      const out: ScoreResult[] = [];
+      for (let i = 0; i < req.items.length; i++) {
+        await new Promise((r) => setTimeout(r, 5));
+        if (signal?.aborted) throw new DOMException('aborted', 'AbortError');
+        onProgress?.({ phase: 'score', done: i + 1, total: req.items.length });
+        out.push({ id: req.items[i]!.sample.id, scores: emptyScores(), variants: [], truncated: false, tokens: { prompted: 0, answer: 0, response: 0 } });
+      }
+      return out;
+    },
+    async generate(req) {
+      if (req.prompts.includes('boom')) throw new TypeError('kaboom');
+      return req.prompts.map((p) => p.toUpperCase());
+    },
+    async embed(texts) {
+      return texts.map((t) => Float32Array.from([t.length, 1]));
+    },
+    async dispose() {
+      this.disposed++;
+    },
+  };
+}
+
+const sample = (id: string) => ({ id, index: 0, line: 1, instruction: 'q', input: '', response: 'r', history: [] });
+
+describe('worker protocol', () => {
+  it('load, progress, score, generate, embed, dispose', async () => {
+    const eng = fakeEngine();
+    const client = new WorkerEngineClient(bridge(eng).port);
+    const progress: unknown[] = [];
+    expect(await client.load({ model: { kind: 'hub', id: 'x/y' } }, (p) => progress.push(p))).toEqual(info);
+    expect(progress).toEqual([{ phase: 'status', message: 'loading' }]);
+    const sp: number[] = [];
+    const res = await client.score({ items: [{ sample: sample('a') }, { sample: sample('b') }], template: 'plain' }, (p) => sp.push(p.done));
+    expect(res.map((r) => r.id)).toEqual(['a', 'b']);
+    expect(sp).toEqual([1, 2]);
+    expect(await client.generate({ prompts: ['ab'] })).toEqual(['AB']);
+    const [v] = await client.embed(['abc']);
+    expect(v).toBeInstanceOf(Float32Array);
+    expect(Array.from(v!)).toEqual([3, 1]);
+    await client.dispose();
+    expect(eng.disposed).toBe(1);
+  });
+
+  it('errors keep their name and message', async () => {
+    const client = new WorkerEngineClient(bridge(fakeEngine()).port);
+    await expect(client.generate({ prompts: ['boom'] })).rejects.toMatchObject({ name: 'TypeError', message: 'kaboom' });
+  });
+
+  it('cancel aborts a running score; later requests still run', async () => {
+    const { port, sent } = bridge(fakeEngine());
+    const client = new WorkerEngineClient(port);
+    const ac = new AbortController();
+    const items = Array.from({ length: 50 }, (_, i) => ({ sample: sample(`s${i}`) }));
+    const p = client.score({ items, template: 'plain' }, undefined, ac.signal);
+    setTimeout(() => ac.abort(), 30);
+    await expect(p).rejects.toMatchObject({ name: 'AbortError' });
+    expect(sent.some((m) => m.type === 'cancel')).toBe(true);
+    expect(await client.generate({ prompts: ['ok'] })).toEqual(['OK']);
+  });
+
+  it('an already-aborted signal rejects without a request', async () => {
+    const { port, sent } = bridge(fakeEngine());
+    const client = new WorkerEngineClient(port);
+    const ac = new AbortController();
+    ac.abort();
+    await expect(client.score({ items: [], template: 'plain' }, undefined, ac.signal)).rejects.toMatchObject({ name: 'AbortError' });
+    expect(sent).toHaveLength(0);
+  });
+
+  it('drives the real TransformersEngine through the protocol', async () => {
+    const client = new WorkerEngineClient(bridge(new TransformersEngine()).port);
+    const li = await client.load({ model: { kind: 'local', root: path.resolve(__dirname, '../../../shared/models'), id: 'llama2c-stories260K' }, dtype: 'fp32' });
+    expect(li.device).toBe('cpu');
+    const [r] = await client.score({ items: [{ sample: { ...sample('x'), instruction: 'Tell a story.', response: 'Once upon a time there was a cat.' } }], template: 'alpaca' });
+    expect(r!.scores.ifd).toBeGreaterThan(0);
+    await client.dispose();
+  });
+});
