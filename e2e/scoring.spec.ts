@@ -85,3 +85,41 @@ test('loads the model through the hub URL layout and resumes after a reload mid-
   // Every result stored before the reload is still there, unchanged (not re-scored).
   for (const r of scoredBefore) expect(after).toContain(r);
 });
+
+test('prompt attacks run inside the scoring run: variants, AIFD and consistency in the table and the export', async ({ page }) => {
+  await openApp(page, { demo: false });
+  await page.getByTestId('dataset-file-input').setInputFiles('e2e/fixtures/alpaca.jsonl');
+  await expect(page.getByTestId('row-count')).toHaveText('8');
+  await page.getByTestId('score-open').click();
+  await page.getByTestId('score-model').selectOption(`local:${MODEL}`);
+  await page.getByTestId('score-device').selectOption('wasm');
+  await page.getByTestId('score-dtype').selectOption('fp32');
+  await page.getByTestId('attack-textbugger').check();
+  await page.getByTestId('attack-checklist').check();
+  await page.getByTestId('score-variants').fill('2');
+  await page.getByTestId('score-embed-model').selectOption('local:universal-sentence-encoder-lite');
+  await page.getByTestId('score-start').click();
+  await waitForRun(page);
+  const aifd = (await page.getByTestId('cell-aifd').allTextContents()).map(Number);
+  expect(aifd).toHaveLength(8);
+  for (const v of aifd) expect(v).toBeGreaterThan(0);
+
+  const { text } = await readDownload(page, () => page.getByTestId('export-jsonl').click());
+  const rows = text.trim().split('\n').map((l) => JSON.parse(l));
+  for (const r of rows) {
+    const { scores, variants } = r.quarry;
+    expect(variants.length).toBeGreaterThan(0);
+    for (const v of variants) {
+      expect(['textbugger', 'checklist']).toContain(v.attack);
+      expect(v.instruction).not.toBe(r.instruction);
+      expect(v.similarity).toBeGreaterThanOrEqual(0.8);
+      expect(v.aifd).toBeCloseTo(v.s_a_given_q / scores.s_a, 6);
+      expect(v.dist_consistency).toBeGreaterThan(0);
+      expect(v.dist_consistency).toBeLessThanOrEqual(1);
+      expect(v.edits.length).toBeGreaterThan(0);
+    }
+    const mean = variants.reduce((a: number, v: { aifd: number }) => a + v.aifd, 0) / variants.length;
+    expect(scores.aifd).toBeCloseTo(mean, 6);
+    expect(scores.aifd_gap).toBeCloseTo(scores.aifd - scores.ifd, 6);
+  }
+});

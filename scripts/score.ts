@@ -19,7 +19,8 @@ import type { IngestedRow } from '../src/core/ingest';
 import type { QuarryRecordMeta } from '../src/core/types';
 import { isTemplateName, type TemplateName } from '../src/core/templates';
 import { inShard, parseShard } from '../src/core/scoring/planner';
-import { combineVariantSources, noVariants, resolveVariantSources, withVariants, type VariantSource } from '../src/core/scoring/variants';
+import { noVariants, withVariants, type VariantSource } from '../src/core/scoring/variants';
+import { createAttackSource, validateAttackNames } from '../src/engine/attackSource';
 import { TransformersEngine } from '../src/engine/transformersEngine';
 import { DTYPES, type DType, type ModelSource, type ScoreResult } from '../src/engine/types';
 
@@ -28,6 +29,8 @@ export interface CliOptions {
   out: string;
   model: string;
   embedModel: string | null;
+  /** Output-embedding consistency (greedy generation) when an embed model is given; --no-embed-consistency turns it off. */
+  embedConsistency: boolean;
   template: TemplateName;
   dtype: DType | undefined;
   attacks: string[];
@@ -43,7 +46,8 @@ export interface CliOptions {
 
 const USAGE = `usage: npm run score -- --in FILE --out FILE --model DIR_OR_HUB_ID
   [--embed-model DIR_OR_ID] [--template alpaca|plain|chat] [--dtype fp32|fp16|q8|q4]
-  [--attacks LIST] [--variants K] [--seed N] [--max-tokens N] [--shard I/N] [--batch-size N]`;
+  [--attacks LIST] [--variants K] [--seed N] [--max-tokens N] [--shard I/N] [--batch-size N]
+  [--no-embed-consistency]   (with --embed-model: skip greedy generation; the embedder still guards attacks)`;
 
 export function parseArgs(argv: string[]): CliOptions {
   const o: CliOptions = {
@@ -51,6 +55,7 @@ export function parseArgs(argv: string[]): CliOptions {
     out: '',
     model: '',
     embedModel: null,
+    embedConsistency: true,
     template: 'alpaca',
     dtype: undefined,
     attacks: [],
@@ -80,6 +85,7 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--out': o.out = val(); break;
       case '--model': o.model = val(); break;
       case '--embed-model': o.embedModel = val(); break;
+      case '--no-embed-consistency': o.embedConsistency = false; break;
       case '--template': {
         const t = val();
         if (!isTemplateName(t)) throw new Error(`--template must be alpaca, plain or chat, got "${t}"`);
@@ -139,17 +145,16 @@ function meta(r: ScoreResult, model: string, template: string): QuarryRecordMeta
   return m;
 }
 
-async function loadAttacks(names: string[]): Promise<VariantSource> {
-  if (names.length === 0) return noVariants;
-  // Attack modules register themselves (registerVariantSource) when imported.
-  const attacksEntry = '../src/core/attacks/index.ts';
-  await import(attacksEntry).catch(() => undefined);
-  return combineVariantSources(resolveVariantSources(names));
+/** Prompt attacks searched against the loaded model; they need the embedder for the meaning constraint. */
+function attackSource(engine: TransformersEngine, o: CliOptions): VariantSource {
+  if (o.attacks.length === 0 || o.variants === 0) return noVariants;
+  if (!o.embedModel) throw new Error('--attacks needs --embed-model (the meaning-preservation constraint compares sentence embeddings)');
+  return createAttackSource(engine, { attacks: o.attacks, template: o.template, maxTokens: o.maxTokens, batchSize: o.batchSize });
 }
 
 export async function runCli(o: CliOptions, log: (s: string) => void = (s) => process.stderr.write(s)): Promise<{ samples: number; seconds: number }> {
   const t0 = performance.now();
-  const source = await loadAttacks(o.attacks);
+  validateAttackNames(o.attacks);
   const engine = new TransformersEngine();
   const info = await engine.load({
     model: modelSource(o.model),
@@ -159,6 +164,7 @@ export async function runCli(o: CliOptions, log: (s: string) => void = (s) => pr
   log(`[score] model ${info.model} on ${info.device} (${info.dtype}; ${info.reason})${info.embedModel ? `, embedder ${info.embedModel}` : ''}\n`);
   if (!info.batchInvariant && o.batchSize > 1) log('[score] note: this model\'s logits depend on the batch (dynamic quantization); use --batch-size 1 for exactly reproducible scores\n');
   if (o.template === 'chat' && !info.hasChatTemplate) throw new Error(`--template chat: ${info.model} has no chat template`);
+  const source = attackSource(engine, o);
 
   const out = createWriteStream(o.out);
   const write = (line: string) =>
@@ -185,7 +191,7 @@ export async function runCli(o: CliOptions, log: (s: string) => void = (s) => pr
         template: o.template,
         maxTokens: o.maxTokens,
         batchSize: o.batchSize,
-        embedConsistency: o.embedModel !== null,
+        embedConsistency: o.embedModel !== null && o.embedConsistency,
       },
       o.quiet || !tty
         ? undefined

@@ -5,12 +5,16 @@
 import type { Sample } from '../core/types';
 import { WorkerEngineClient, createModelWorker } from '../engine/client';
 import type { LoadOptions, ModelSource } from '../engine/types';
+import { createAttackSource } from '../engine/attackSource';
+import { noVariants, withVariants } from '../core/scoring/variants';
 import { getDb, type ScoringConfig, type ScoringState } from '../persist/db';
 import { useDatasetStore } from './datasetStore';
 import { IDLE_RUN, useScoreStore } from './scoreStore';
 
-/** Samples per `score` call: small enough that pause and progress respond quickly. */
-const CHUNK = 16;
+/** Samples per `score` call: small enough that pause and progress respond quickly (attack searches are slow). */
+function chunkSize(config: ScoringConfig): number {
+  return config.variants > 0 && config.attacks.length > 0 ? 4 : Math.max(32, config.batchSize * 4);
+}
 
 export const DEFAULT_HUB = 'https://huggingface.co/';
 
@@ -58,8 +62,13 @@ function modelSource(m: ScoringConfig['model']): ModelSource {
   }
 }
 
+/** The sentence embedder is needed for output consistency and for the attacks' meaning constraint. */
+function needsEmbedder(c: ScoringConfig): boolean {
+  return c.embedConsistency || (c.variants > 0 && c.attacks.length > 0);
+}
+
 function engineKey(c: ScoringConfig): string {
-  return JSON.stringify([c.model, c.dtype, c.device, c.embedConsistency ? c.embedModel : null]);
+  return JSON.stringify([c.model, c.dtype, c.device, needsEmbedder(c) ? c.embedModel : null]);
 }
 
 async function ensureEngine(config: ScoringConfig): Promise<void> {
@@ -73,7 +82,7 @@ async function ensureEngine(config: ScoringConfig): Promise<void> {
     model: modelSource(config.model),
     device: config.device,
     ...(config.dtype === 'auto' ? {} : { dtype: config.dtype }),
-    embedModel: config.embedConsistency && config.embedModel ? modelSource(config.embedModel) : null,
+    embedModel: needsEmbedder(config) && config.embedModel ? modelSource(config.embedModel) : null,
   };
   const info = await engine.load(opts, (p) => {
     const message =
@@ -154,6 +163,12 @@ async function runLoop(): Promise<void> {
     store.setRun({ status: 'running', done, total, rate: null, etaSeconds: null, message: null, error: null });
     const t0 = performance.now();
     let scoredThisRun = 0;
+    const attacking = config.variants > 0 && config.attacks.length > 0;
+    if (attacking && !config.embedModel) throw new Error('attacks need a sentence embedder (meaning-preservation constraint): choose one in the scoring settings');
+    const source = attacking
+      ? createAttackSource(engine!, { attacks: config.attacks, template: config.template, maxTokens: config.maxTokens, batchSize: config.batchSize })
+      : noVariants;
+    const CHUNK = chunkSize(config);
     for (let i = 0; i < todo.length; i += CHUNK) {
       if (pauseRequested) {
         await saveScoring(session.id, { status: 'paused' });
@@ -161,9 +176,12 @@ async function runLoop(): Promise<void> {
         return;
       }
       const chunk = todo.slice(i, i + CHUNK);
+      if (attacking) useScoreStore.getState().setRun({ message: `Attacking ${chunk.length} samples…` });
+      const items = await withVariants(chunk, source, config.variants, config.seed, controller.signal);
+      if (attacking) useScoreStore.getState().setRun({ message: null });
       const results = await engine!.score(
         {
-          items: chunk.map((sample) => ({ sample, variants: [] })),
+          items,
           template: config.template,
           maxTokens: config.maxTokens,
           batchSize: config.batchSize,

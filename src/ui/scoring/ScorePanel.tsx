@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { ATTACKS, ATTACK_NAMES } from '../../core/attacks';
 import type { ScoringConfig } from '../../persist/db';
 import { useDatasetStore } from '../../state/datasetStore';
 import { DEFAULT_HUB, DEFAULT_SCORING, registerPickedFolder, startScoring } from '../../state/scoringController';
@@ -171,6 +172,42 @@ export function ScorePanel({ onClose }: { onClose(): void }) {
           Batch size
           <input type="number" min={1} max={64} value={config.batchSize} onChange={(e) => set('batchSize', Number(e.target.value))} />
         </label>
+        <fieldset className="attacks" data-testid="score-attacks">
+          <legend>Prompt attacks (adversarial instructions → AIFD)</legend>
+          {ATTACK_NAMES.filter((name) => !ATTACKS[name].requires || ATTACKS[name].requires === 'paraphrase').map((name) => (
+            <label key={name} className="check" title={ATTACKS[name].description}>
+              <input
+                type="checkbox"
+                data-testid={`attack-${name}`}
+                checked={config.attacks.includes(name)}
+                onChange={(e) =>
+                  setConfig((c) => {
+                    const attacks = e.target.checked ? [...c.attacks, name] : c.attacks.filter((a) => a !== name);
+                    return {
+                      ...c,
+                      attacks,
+                      variants: attacks.length === 0 ? 0 : c.variants || 4,
+                      embedModel: c.embedModel ?? embedChoices[0]?.model ?? null,
+                    };
+                  })
+                }
+              />
+              {name} <span className="muted small">({ATTACKS[name].level})</span>
+            </label>
+          ))}
+        </fieldset>
+        {config.attacks.length > 0 && (
+          <>
+            <label>
+              Variants per sample
+              <input type="number" min={1} max={16} value={config.variants} data-testid="score-variants" onChange={(e) => set('variants', Number(e.target.value))} />
+            </label>
+            <label>
+              Seed
+              <input type="number" value={config.seed} data-testid="score-seed" onChange={(e) => set('seed', Number(e.target.value))} />
+            </label>
+          </>
+        )}
         <label className="check">
           <input
             type="checkbox"
@@ -179,11 +216,12 @@ export function ScorePanel({ onClose }: { onClose(): void }) {
           />
           Output-embedding consistency (generates outputs: slowest)
         </label>
-        {config.embedConsistency && (
+        {(config.embedConsistency || config.attacks.length > 0) && (
           <>
             <label>
               Sentence embedder
               <select
+                data-testid="score-embed-model"
                 value={config.embedModel ? modelValue(config.embedModel) : ''}
                 onChange={(e) => set('embedModel', embedChoices.find((c) => modelValue(c.model) === e.target.value)?.model ?? null)}
               >
@@ -194,10 +232,10 @@ export function ScorePanel({ onClose }: { onClose(): void }) {
                 ))}
               </select>
             </label>
-            <label>
+            {config.embedConsistency && <label>
               Generated tokens
               <input type="number" min={4} max={256} value={config.generateTokens} onChange={(e) => set('generateTokens', Number(e.target.value))} />
-            </label>
+            </label>}
           </>
         )}
       </div>
