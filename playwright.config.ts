@@ -13,6 +13,8 @@ export const CHROMIUM_ARGS = [
 ];
 
 const PORT = Number(process.env.QUARRY_E2E_PORT ?? 4173);
+// Separate build folders let several checkouts/agents run e2e at once without clobbering one another.
+const OUT_DIR = process.env.QUARRY_OUT_DIR ?? 'dist';
 
 export default defineConfig({
   testDir: 'e2e',
@@ -34,7 +36,7 @@ export default defineConfig({
   },
   // The production build, served by `vite preview` (same COOP/COEP headers and model routes as dev).
   webServer: {
-    command: `npx vite build && npx vite preview --port ${PORT} --strictPort`,
+    command: `npx vite build --outDir ${OUT_DIR} --emptyOutDir && npx vite preview --outDir ${OUT_DIR} --port ${PORT} --strictPort`,
     url: `http://localhost:${PORT}`,
     reuseExistingServer: !process.env.CI,
     timeout: 300_000,

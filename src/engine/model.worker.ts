@@ -1,7 +1,9 @@
 // The model Web Worker: one TransformersEngine behind the protocol of ./protocol.ts.
 // Start it with createModelWorker() from ./client.ts (Vite bundles it as an ES module worker).
 
+import * as ORT from 'onnxruntime-web/webgpu';
 import { TransformersEngine } from './transformersEngine';
+import { installWebGpuTrigPatch } from './webgpuSessionPatch';
 import { createWorkerHost } from './workerHost';
 import type { WorkerRequest, WorkerResponse } from './protocol';
 
@@ -9,6 +11,8 @@ interface WorkerScope {
   postMessage(msg: WorkerResponse, transfer?: Transferable[]): void;
   addEventListener(type: 'message', fn: (ev: MessageEvent<WorkerRequest>) => void): void;
 }
+
+installWebGpuTrigPatch(ORT.InferenceSession as unknown as Parameters<typeof installWebGpuTrigPatch>[0]);
 
 const scope = self as unknown as WorkerScope;
 const handle = createWorkerHost(new TransformersEngine(), (msg, transfer) => scope.postMessage(msg, transfer ?? []));

@@ -19,6 +19,8 @@ interface DecisionState {
   redoStack: DecisionDiff[];
   reset(sessionId: string | null, decisions: Record<string, FinalDecision>): void;
   decide(ids: string[], to: Decision, label?: string): Promise<void>;
+  /** Several decisions (e.g. a policy's accept and reject sets) recorded as ONE undoable step. */
+  decideMany(groups: { ids: Iterable<string>; to: Decision }[], label: string): Promise<void>;
   undo(): Promise<void>;
   redo(): Promise<void>;
 }
@@ -67,6 +69,21 @@ export const useDecisionStore = create<DecisionState>((set, get) => ({
     const { sessionId, decisions, undoStack } = get();
     if (!sessionId) return;
     const changes = ids.map((id) => ({ id, from: (decisions[id] ?? 'undecided') as Decision, to })).filter((c) => c.from !== c.to);
+    if (changes.length === 0) return;
+    const diff: DecisionDiff = { label, changes };
+    set({ decisions: applyDiff(decisions, diff, 'forward'), undoStack: [...undoStack, diff], redoStack: [] });
+    persist(sessionId, diff, 'forward');
+    await pendingWrite;
+  },
+  async decideMany(groups, label) {
+    const { sessionId, decisions, undoStack } = get();
+    if (!sessionId) return;
+    const changes: DecisionDiff['changes'] = [];
+    for (const { ids, to } of groups)
+      for (const id of ids) {
+        const from = (decisions[id] ?? 'undecided') as Decision;
+        if (from !== to) changes.push({ id, from, to });
+      }
     if (changes.length === 0) return;
     const diff: DecisionDiff = { label, changes };
     set({ decisions: applyDiff(decisions, diff, 'forward'), undoStack: [...undoStack, diff], redoStack: [] });

@@ -101,7 +101,7 @@ export async function loadFile(file: File, mapping: FieldMapping | null = null):
         return;
       }
       await saveView();
-      activate(result.session, samples, issues, {});
+      activate(result.session, samples, issues, result.decisions);
     } catch (err) {
       if (isAbort(err)) useDatasetStore.getState().setLoad({ status: 'idle' });
       else useDatasetStore.getState().setLoad({ status: 'error', fileName: file.name, message: (err as Error).message });

@@ -2,9 +2,10 @@
 import Dexie from 'dexie';
 import { ingest, type ByteSource } from '../core/ingest';
 import { toCsv, toJsonlLine, type ExportRow } from '../core/export';
+import { splitQuarryMeta } from '../core/export/importMeta';
 import type { Decision, QuarryRecordMeta } from '../core/types';
 import { serveRpc } from '../lib/workerRpc';
-import { DEFAULT_VIEW, getDb, type SessionRecord, type StoredSample } from '../persist/db';
+import { DEFAULT_VIEW, getDb, type SessionRecord, type StoredDecision, type StoredSample, type StoredScore } from '../persist/db';
 import type { DataApi, ExportWhich } from './dataApi';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -47,6 +48,30 @@ async function* readSamples(sessionId: string): AsyncGenerator<StoredSample[]> {
   }
 }
 
+/** The scoring state of a session whose scores came with the file (not scored here). */
+function importedScoring(model: string | null, template: string | null): NonNullable<SessionRecord['scoring']> {
+  const t = template === 'plain' || template === 'chat' ? template : 'alpaca';
+  return {
+    config: {
+      model: { kind: 'hub', id: model ?? 'unknown', remoteHost: 'https://huggingface.co/' },
+      dtype: 'auto',
+      device: 'auto',
+      template: t,
+      maxTokens: 512,
+      batchSize: 8,
+      variants: 0,
+      attacks: [],
+      seed: 1,
+      embedConsistency: false,
+      embedModel: null,
+      generateTokens: 32,
+    },
+    status: 'done',
+    modelName: model,
+    startedAt: Date.now(),
+  };
+}
+
 function keep(which: ExportWhich, decision: Decision): boolean {
   return which === 'all' || which === decision;
 }
@@ -71,6 +96,9 @@ serveRpc<DataApi>(self, {
       view: DEFAULT_VIEW,
     };
     let written = false;
+    // A file Quarry exported (or the CLI scored) carries `quarry` objects: keep their ids, scores and decisions.
+    const decisions: Record<string, Exclude<Decision, 'undecided'>> = {};
+    const usedIds = new Set<string>();
     try {
       for await (const ev of ingest(fileSource(file), { mapping, maxRecordBytes, signal })) {
         throwIfAborted(signal);
@@ -87,12 +115,35 @@ serveRpc<DataApi>(self, {
             written = true;
             break;
           case 'batch': {
-            const samples = ev.rows.map((r) => r.sample);
             const firstSeq = session.issueCount;
-            await db.transaction('rw', [db.samples, db.raws, db.issues], async () => {
+            const scores: StoredScore[] = [];
+            const decided: StoredDecision[] = [];
+            const rows = ev.rows.map(({ sample, raw }) => {
+              const { raw: original, meta } = splitQuarryMeta(raw);
+              if (!meta || usedIds.has(meta.id)) return { sample, raw };
+              usedIds.add(meta.id);
+              const s = { ...sample, id: meta.id };
+              if (meta.scores) {
+                scores.push({
+                  sessionId,
+                  sampleId: s.id,
+                  result: { id: s.id, scores: meta.scores, variants: meta.variants, truncated: meta.truncated === true, tokens: { prompted: 0, answer: 0, response: 0 }, imported: true },
+                });
+                session.scoring ??= importedScoring(meta.model, meta.template);
+              }
+              if (meta.decision) {
+                decisions[s.id] = meta.decision;
+                decided.push({ sessionId, sampleId: s.id, decision: meta.decision, at: now });
+              }
+              return { sample: s, raw: original };
+            });
+            const samples = rows.map((r) => r.sample);
+            await db.transaction('rw', [db.samples, db.raws, db.issues, db.scores, db.decisions], async () => {
               await db.samples.bulkPut(samples.map((s) => ({ ...s, sessionId })));
-              await db.raws.bulkPut(ev.rows.map((r) => ({ sessionId, index: r.sample.index, raw: r.raw })));
+              await db.raws.bulkPut(rows.map((r) => ({ sessionId, index: r.sample.index, raw: r.raw })));
               if (ev.issues.length) await db.issues.bulkPut(ev.issues.map((iss, i) => ({ ...iss, sessionId, seq: firstSeq + i })));
+              if (scores.length) await db.scores.bulkPut(scores);
+              if (decided.length) await db.decisions.bulkPut(decided);
             });
             session.sampleCount += samples.length;
             session.issueCount += ev.issues.length;
@@ -111,7 +162,7 @@ serveRpc<DataApi>(self, {
             break;
         }
       }
-      return { outcome: 'loaded', session };
+      return { outcome: 'loaded', session, decisions };
     } catch (err) {
       // A failed or cancelled load leaves nothing half-written behind.
       if (written) await db.deleteSession(sessionId);

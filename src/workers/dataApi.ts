@@ -12,7 +12,7 @@ export type LoadEvent =
   | { type: 'batch'; samples: Sample[]; issues: IngestIssue[] };
 
 export type IngestResult =
-  | { outcome: 'loaded'; session: SessionRecord }
+  | { outcome: 'loaded'; session: SessionRecord; decisions: Record<string, Exclude<Decision, 'undecided'>> }
   | { outcome: 'needs-mapping'; columns: string[]; preview: RawRecord[] };
 
 export type DataApi = {

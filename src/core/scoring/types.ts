@@ -128,6 +128,8 @@ export interface ScoreResult {
   truncated: boolean;
   /** Token counts as scored (after truncation): s(A|Q) text, s(A) text, response tokens scored in s(A|Q). */
   tokens: { prompted: number; answer: number; response: number };
+  /** The scores came with the loaded file (exported by Quarry or scored by the CLI), not from this engine; tokens are then unknown (0). */
+  imported?: boolean;
   /** Present when embed consistency was computed. */
   outputs?: OutputEmbeddingInfo;
   /** Why this sample has null scores (e.g. an empty response, a chat template failure). */

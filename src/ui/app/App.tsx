@@ -3,6 +3,8 @@ import { LoadStatus } from '../import/LoadStatus';
 import { IssuesPanel } from '../import/IssuesPanel';
 import { TopBar } from './TopBar';
 import { RunStatus } from '../scoring/RunStatus';
+import { KeyboardLayer } from '../actions/KeyboardLayer';
+import { ChartsPanel } from '../charts/ChartsPanel';
 import { SampleTable } from '../table/SampleTable';
 import { TableToolbar } from '../table/TableToolbar';
 import { SampleDetail } from '../sample/SampleDetail';
@@ -16,10 +18,12 @@ export function App() {
         <TopBar />
         <LoadStatus />
         <RunStatus />
+        <KeyboardLayer />
         {sessionId ? (
           // Keyed by session: switching sessions remounts the table, which restores that session's scroll.
           <main className="workspace" key={sessionId}>
             <section className="table-pane" aria-label="Samples">
+              <ChartsPanel />
               <TableToolbar />
               <SampleTable />
             </section>

@@ -4,6 +4,7 @@ import { ScorePanel } from '../scoring/ScorePanel';
 import { loadDemo, loadFile } from '../../state/sessionController';
 import { ExportMenu } from '../export/ExportMenu';
 import { SessionsMenu } from '../sessions/SessionsMenu';
+import { PolicyMenu } from '../selection/PolicyMenu';
 
 export const ACCEPTED_FILES = '.jsonl,.ndjson,.json,.csv,.tsv,.tab,.parquet';
 
@@ -50,6 +51,7 @@ export function TopBar() {
         </button>
         {scoring && session && <ScorePanel onClose={() => setScoring(false)} />}
       </div>
+      <PolicyMenu />
       <SessionsMenu />
       <ExportMenu />
     </header>

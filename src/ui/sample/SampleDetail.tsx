@@ -3,6 +3,7 @@ import { useDecisionStore } from '../../state/decisionStore';
 import { useViewStore } from '../../state/viewStore';
 import { DecisionButtons } from './DecisionButtons';
 import { ScoreSummary } from './ScoreSummary';
+import { VariantList } from './VariantList';
 
 /** The selected sample in full. All dataset text is rendered as text nodes, never as HTML. */
 export function SampleDetail() {
@@ -58,6 +59,7 @@ export function SampleDetail() {
         <pre className="text" data-testid="detail-response">{sample.response}</pre>
       </section>
       <ScoreSummary sampleId={sample.id} />
+      <VariantList sampleId={sample.id} />
     </aside>
   );
 }

@@ -30,7 +30,9 @@ export function ScoreSummary({ sampleId }: { sampleId: string }) {
           <tr>
             <th>Tokens</th>
             <td>
-              {result.tokens.response} response / {result.tokens.prompted} with prompt
+              {result.imported
+                ? 'scores loaded with the file'
+                : `${result.tokens.response} response / ${result.tokens.prompted} with prompt`}
               {result.truncated ? ' · truncated' : ''}
             </td>
           </tr>

@@ -3,6 +3,7 @@ import { useDatasetStore } from '../../state/datasetStore';
 import { useDecisionStore } from '../../state/decisionStore';
 import { useViewStore } from '../../state/viewStore';
 import { useVisibleSamples, useVisibleStore } from '../../state/visibleSamples';
+import { CurationToolbar } from '../actions/CurationToolbar';
 
 /** Text filter (debounced so typing stays smooth on large datasets) and decision tallies. */
 export function TableToolbar() {
@@ -41,6 +42,7 @@ export function TableToolbar() {
       {pending && <span className="muted">filtering…</span>}
       <span className="tally accepted">{accepted.toLocaleString()} accepted</span>
       <span className="tally rejected">{rejected.toLocaleString()} rejected</span>
+      <CurationToolbar />
     </div>
   );
 }

@@ -1,0 +1,60 @@
+// The inverse of the export's `quarry` object: a file that Quarry (or its CLI) wrote can be loaded
+// again with its ids, scores, variants and decisions — e.g. shards scored offline with
+// `npm run score -- --shard I/N`, concatenated, then curated in the browser.
+import type { QuarryRecordMeta, RawRecord, SampleScores, VariantScores } from '../types';
+
+export const SCORE_FIELDS = [
+  's_a_given_q',
+  's_a',
+  'ifd',
+  'aifd',
+  'aifd_max',
+  'aifd_min',
+  'aifd_gap',
+  'dist_consistency',
+  'embed_consistency',
+] as const satisfies readonly (keyof SampleScores)[];
+
+const isNum = (v: unknown): v is number | null => v === null || (typeof v === 'number' && Number.isFinite(v));
+
+function readScores(v: unknown): SampleScores | null {
+  if (v === null || typeof v !== 'object') return null;
+  const o = v as Record<string, unknown>;
+  const out = {} as SampleScores;
+  for (const k of SCORE_FIELDS) {
+    const x = o[k] ?? null;
+    if (!isNum(x)) return null;
+    out[k] = x;
+  }
+  return out;
+}
+
+function readVariants(v: unknown): VariantScores[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(
+    (x): x is VariantScores =>
+      x !== null && typeof x === 'object' && typeof (x as VariantScores).attack === 'string' && typeof (x as VariantScores).instruction === 'string',
+  );
+}
+
+/**
+ * Splits a record into the original record and the `quarry` metadata it carries, if that metadata
+ * is well-formed (a string id at least). A malformed `quarry` value is left in the record untouched.
+ */
+export function splitQuarryMeta(record: RawRecord): { raw: RawRecord; meta: QuarryRecordMeta | null } {
+  const q = record.quarry;
+  if (q === null || typeof q !== 'object' || Array.isArray(q) || typeof (q as { id?: unknown }).id !== 'string') return { raw: record, meta: null };
+  const o = q as Record<string, unknown>;
+  const { quarry: _quarry, ...raw } = record;
+  const decision = o.decision === 'accepted' || o.decision === 'rejected' ? o.decision : null;
+  const meta: QuarryRecordMeta = {
+    id: o.id as string,
+    model: typeof o.model === 'string' ? o.model : null,
+    template: typeof o.template === 'string' ? o.template : null,
+    scores: readScores(o.scores),
+    variants: readVariants(o.variants),
+    decision,
+  };
+  if (o.truncated === true) meta.truncated = true;
+  return { raw, meta };
+}

@@ -1,0 +1,4 @@
+/** Selection policies that propose decisions (placeholder: filled in by the selection work). */
+export function PolicyMenu() {
+  return null;
+}
