@@ -5,6 +5,21 @@ test.describe.configure({ timeout: 300_000 });
 
 const MODEL = 'llama2c-stories260K';
 
+/** `sampleId:s(A|Q)` of every score stored in IndexedDB. */
+function storedScores(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const r = indexedDB.open('quarry');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    return new Promise<string[]>((res) => {
+      const req = db.transaction('scores').objectStore('scores').getAll();
+      req.onsuccess = () => res((req.result as { sampleId: string; result: { scores: { s_a_given_q: number } } }[]).map((r) => `${r.sampleId}:${r.result.scores.s_a_given_q}`));
+    });
+  });
+}
+
 /** Waits for the scoring run to finish, failing at once with its message if it errors. */
 async function waitForRun(page: Page) {
   await expect(page.getByTestId('score-status')).toHaveAttribute('data-status', /done|error/, { timeout: 240_000 });
@@ -38,14 +53,28 @@ test('scores the demo data with a model from the local server and shows scores i
   await page.getByTestId('sample-row').first().click();
   await expect(page.getByTestId('score-ifd')).not.toHaveText('—');
 
+  await page.getByTestId('sample-row').nth(2).getByTestId('accept-button').click();
   const { text } = await readDownload(page, () => page.getByTestId('export-jsonl').click());
   const rows = text.trim().split('\n').map((l) => JSON.parse(l));
   expect(rows).toHaveLength(60);
   for (const r of rows) {
     expect(r.quarry.template).toBe('alpaca');
+    expect(r.quarry.model).toBe(MODEL);
     expect(r.quarry.scores.ifd).toBeCloseTo(r.quarry.scores.s_a_given_q / r.quarry.scores.s_a, 6);
     expect(r.quarry.scores.aifd).toBeNull();
   }
+
+  // The exported file loads back with its ids, scores and decisions (e.g. CLI shards curated in the browser).
+  await page.getByTestId('dataset-file-input').setInputFiles({ name: 'scored.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(text) });
+  await expect(page.getByTestId('load-progress')).toHaveCount(0);
+  await expect(page.getByTestId('row-count')).toHaveText('60');
+  const ids = await page.getByTestId('sample-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-sample-id')));
+  expect(ids).toEqual(rows.slice(0, ids.length).map((r) => r.quarry.id));
+  const reloadedIfd = await page.getByTestId('cell-ifd').allTextContents();
+  expect(reloadedIfd).toEqual(rows.slice(0, reloadedIfd.length).map((r) => r.quarry.scores.ifd.toFixed(3)));
+  await expect(page.getByTestId('sample-row').nth(2).getByTestId('accept-button')).toHaveAttribute('aria-pressed', 'true');
+  const again = await readDownload(page, () => page.getByTestId('export-jsonl').click());
+  expect(again.text.trim().split('\n').map((l) => JSON.parse(l))).toEqual(rows);
 });
 
 test('loads the model through the hub URL layout and resumes after a reload mid-run without re-scoring', async ({ page }) => {
@@ -56,31 +85,11 @@ test('loads the model through the hub URL layout and resumes after a reload mid-
   await expect
     .poll(async () => Number((await page.getByTestId('cell-ifd').allTextContents()).filter((t) => t !== '—').length), { timeout: 120_000 })
     .toBeGreaterThan(0);
-  const scoredBefore = await page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((res, rej) => {
-      const r = indexedDB.open('quarry');
-      r.onsuccess = () => res(r.result);
-      r.onerror = () => rej(r.error);
-    });
-    return new Promise<string[]>((res) => {
-      const req = db.transaction('scores').objectStore('scores').getAll();
-      req.onsuccess = () => res((req.result as { sampleId: string; result: { scores: { s_a_given_q: number } } }[]).map((r) => `${r.sampleId}:${r.result.scores.s_a_given_q}`));
-    });
-  });
+  const scoredBefore = await storedScores(page);
   await page.reload();
   await expect(page.getByTestId('row-count')).toHaveText('60');
   await waitForRun(page);
-  const after = await page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((res, rej) => {
-      const r = indexedDB.open('quarry');
-      r.onsuccess = () => res(r.result);
-      r.onerror = () => rej(r.error);
-    });
-    return new Promise<string[]>((res) => {
-      const req = db.transaction('scores').objectStore('scores').getAll();
-      req.onsuccess = () => res((req.result as { sampleId: string; result: { scores: { s_a_given_q: number } } }[]).map((r) => `${r.sampleId}:${r.result.scores.s_a_given_q}`));
-    });
-  });
+  const after = await storedScores(page);
   expect(after).toHaveLength(60);
   // Every result stored before the reload is still there, unchanged (not re-scored).
   for (const r of scoredBefore) expect(after).toContain(r);

@@ -86,6 +86,19 @@ export interface SampleScores {
   embed_consistency: number | null;
 }
 
+/** Every per-sample score, in the order of `SampleScores` (export columns, rules, filters follow it). */
+export const SCORE_KEYS = [
+  's_a_given_q',
+  's_a',
+  'ifd',
+  'aifd',
+  'aifd_max',
+  'aifd_min',
+  'aifd_gap',
+  'dist_consistency',
+  'embed_consistency',
+] as const satisfies readonly (keyof SampleScores)[];
+
 export interface EditOp {
   /** Character offsets in the original instruction. */
   start: number;

@@ -18,6 +18,8 @@ import {
 import { scoreItems, abortError } from '../core/scoring/scorer';
 import type { PaddedBatch, ScoringBackend, TokenizedText } from '../core/scoring/types';
 import { padBatch } from '../core/scoring/planner';
+import { PrefixKvCache, prefixedAttentionMask, tileBatch, type KvTensor, type PrefixEntry } from './prefixCache';
+import { LOGIT_ROWS_INPUT, patchLogitRows } from './logitRows';
 import type {
   DType,
   DeviceKind,
@@ -290,8 +292,46 @@ interface TjsTokenizer {
   _tokenizerJSON?: { decoder?: unknown; pre_tokenizer?: unknown; added_tokens?: Array<{ id: number; content: string; special?: boolean }> };
   _tokenizer?: { id_to_token(id: number): string | undefined; get_added_tokens_decoder?: () => Map<number, TjsAddedToken> };
 }
+interface TjsSession {
+  inputNames: string[];
+  outputNames: string[];
+  inputMetadata?: Array<{ name: string }>;
+  outputMetadata?: unknown;
+  config?: unknown;
+  run(feeds: Record<string, unknown>, ...rest: unknown[]): Promise<Record<string, unknown>>;
+  release(): Promise<void>;
+}
+
+/**
+ * The LM session after patchLogitRows, as transformers.js sees it: the original input names, and
+ * every run gets quarry_logit_rows = `pending` (set by forward() right before a scoring pass) or
+ * an empty tensor (all rows, e.g. during generation).
+ */
+interface RowSession extends TjsSession {
+  pending: unknown;
+}
+
+function rowSession(inner: TjsSession, config: unknown): RowSession {
+  const empty = (new Tensor('int64', new BigInt64Array(0), [0]) as unknown as { ort_tensor: unknown }).ort_tensor;
+  const s: RowSession = {
+    pending: null,
+    inputNames: inner.inputNames.filter((n) => n !== LOGIT_ROWS_INPUT),
+    outputNames: inner.outputNames,
+    inputMetadata: inner.inputMetadata?.filter((m) => m.name !== LOGIT_ROWS_INPUT),
+    outputMetadata: inner.outputMetadata,
+    config,
+    run(feeds, ...rest) {
+      const rows = s.pending ?? empty;
+      s.pending = null;
+      return inner.run({ ...feeds, [LOGIT_ROWS_INPUT]: rows }, ...rest);
+    },
+    release: () => inner.release(),
+  };
+  return s;
+}
 interface TjsModel {
   (inputs: Record<string, unknown>): Promise<Record<string, TjsTensor>>;
+  sessions?: Record<string, TjsSession | undefined>;
   generate(opts: Record<string, unknown>): Promise<TjsTensor>;
   dispose(): Promise<unknown>;
   config: Record<string, unknown>;
@@ -462,6 +502,31 @@ interface Loaded {
   vocabSize: number;
   contextLength: number | null;
   eos: Set<number>;
+  /** past_key_values.* input names whose present.* outputs exist (empty: no KV cache in the graph). */
+  kvNames: string[];
+  /** Shared-prefix KV cache usable (the graph has a KV cache and the load-time probe agreed). */
+  prefixOk: boolean;
+  /** The LM head runs on chosen rows only (PaddedBatch.logitRows); null: the original graph. */
+  rows: RowSession | null;
+}
+
+/** The past_key_values.* inputs of a decoder graph that have a matching present.* output. */
+function kvInputNames(model: TjsModel): string[] {
+  const session = model.sessions?.model ?? model.sessions?.decoder_model_merged;
+  if (!session?.inputNames || !session.outputNames) return [];
+  const past = session.inputNames.filter((n) => n.startsWith('past_key_values.'));
+  const ok = past.length > 0 && past.every((n) => session.outputNames.includes(n.replace('past_key_values.', 'present.')));
+  return ok ? past : [];
+}
+
+/** A tensor's data on the CPU (read back when it lives on the GPU). */
+async function tensorData(t: TjsTensor): Promise<KvTensor['data']> {
+  if (t.location === 'gpu-buffer') {
+    const ort = (t as unknown as { ort_tensor?: { getData(release?: boolean): Promise<KvTensor['data']> } }).ort_tensor;
+    if (!ort) throw new Error('cannot read a GPU tensor back');
+    return await ort.getData();
+  }
+  return t.data as unknown as KvTensor['data'];
 }
 
 interface LoadedEmbed {
@@ -476,6 +541,8 @@ export class TransformersEngine implements Engine {
   private lm: Loaded | null = null;
   private emb: LoadedEmbed | null = null;
   private info: LoadInfo | null = null;
+  /** Keys/values of shared prefixes (template headers) of the loaded LM; cleared with it. */
+  private readonly prefixCache = new PrefixKvCache();
 
   get loadInfo(): LoadInfo | null {
     return this.info;
@@ -551,6 +618,9 @@ export class TransformersEngine implements Engine {
           vocabSize,
           contextLength: Number.isFinite(ctx) && ctx > 0 && ctx < 1e7 ? ctx : null,
           eos,
+          kvNames: kvInputNames(model),
+          prefixOk: false,
+          rows: null,
         };
         return loaded;
       } finally {
@@ -558,9 +628,14 @@ export class TransformersEngine implements Engine {
       }
     });
     this.lm = lm;
-    const { vocab, batchInvariant } = await this.probe();
+    const { vocab, batchInvariant, noise } = await this.probe();
     lm.vocabSize = vocab; // the logits' real last dimension (config.vocab_size may be absent or padded)
     if (!batchInvariant) reasons.push('logits depend on batch composition (dynamic quantization?): use batch size 1 for exact results');
+    const prefix = await this.probePrefix(noise);
+    lm.prefixOk = prefix.ok;
+    if (prefix.note) reasons.push(prefix.note);
+    const rowsNote = await this.installLogitRows();
+    if (rowsNote) reasons.push(rowsNote);
 
     if (opts.embedModel) {
       const embedSource = opts.embedModel;
@@ -609,6 +684,7 @@ export class TransformersEngine implements Engine {
       embedDtype: this.emb?.dtype ?? null,
       numThreads,
       batchInvariant,
+      prefixCache: lm.prefixOk,
     };
     return this.info;
   }
@@ -617,7 +693,7 @@ export class TransformersEngine implements Engine {
    * Runs a short sequence alone (gives the logits' vocabulary dimension) and next to a longer one
    * in a right-padded batch: are its logits the same (1e-4)?
    */
-  private async probe(): Promise<{ vocab: number; batchInvariant: boolean }> {
+  private async probe(): Promise<{ vocab: number; batchInvariant: boolean; noise: number }> {
     const a = Array.from({ length: 6 }, (_, i) => 3 + ((7 + 13 * i) % 50));
     const b = Array.from({ length: 24 }, (_, i) => 3 + ((3 + 29 * i) % 50));
     const alone = await this.forward(padBatch([a], 0));
@@ -629,7 +705,45 @@ export class TransformersEngine implements Engine {
     for (let t = 0; t < a.length; t++) {
       for (let v = 0; v < V; v++) maxDiff = Math.max(maxDiff, Math.abs(alone[t * V + v]! - mixed[(T + t) * V + v]!));
     }
-    return { vocab: V, batchInvariant: maxDiff <= 1e-4 };
+    return { vocab: V, batchInvariant: maxDiff <= 1e-4, noise: maxDiff };
+  }
+
+  /**
+   * Can rows run on top of a cached prefix (PaddedBatch.prefix)? Two right-padded rows sharing a
+   * 10-token prefix, run whole and run after the prefix: their logits must agree within the
+   * model's own batch noise (1e-4, or 10x what probe() measured for dynamically quantized
+   * graphs). Graphs whose attention assumes left-aligned rows when a past is given (e.g. some
+   * fused GroupQueryAttention exports) fail this and score without the prefix cache.
+   */
+  private async probePrefix(noise: number): Promise<{ ok: boolean; note?: string }> {
+    const lm = this.requireLm();
+    if (lm.kvNames.length === 0) return { ok: false, note: 'no KV cache inputs: no shared-prefix cache' };
+    const pre = Array.from({ length: 10 }, (_, i) => 3 + ((5 + 11 * i) % 50));
+    const r1 = [...pre, ...Array.from({ length: 4 }, (_, i) => 3 + ((2 + 7 * i) % 50))];
+    const r2 = [...pre, ...Array.from({ length: 12 }, (_, i) => 3 + ((9 + 17 * i) % 50))];
+    const P = pre.length;
+    let maxDiff = Infinity;
+    try {
+      const full = await this.forward(padBatch([r2, r1], 0));
+      const part = await this.forward(padBatch([r2.slice(P), r1.slice(P)], 0, pre));
+      const V = lm.vocabSize;
+      const Tf = r2.length;
+      const Tp = r2.length - P;
+      maxDiff = 0;
+      [r2, r1].forEach((r, b) => {
+        for (let t = P; t < r.length; t++) {
+          for (let v = 0; v < V; v++) maxDiff = Math.max(maxDiff, Math.abs(full[(b * Tf + t) * V + v]! - part[(b * Tp + t - P) * V + v]!));
+        }
+      });
+    } catch (e) {
+      if (isAbort(e)) throw e;
+      return { ok: false, note: `shared-prefix cache failed (${errMessage(e)}): not used` };
+    } finally {
+      this.prefixCache.clear();
+    }
+    const tol = Math.max(1e-4, 10 * noise);
+    if (maxDiff <= tol) return { ok: true };
+    return { ok: false, note: `shared-prefix cache disagrees with full passes (${maxDiff.toExponential(1)}): not used` };
   }
 
   private async loadModel(setup: SourceSetup, device: DeviceKind, dtype: DType, progress: (x: unknown) => void): Promise<TjsModel> {
@@ -653,9 +767,112 @@ export class TransformersEngine implements Engine {
   }
 
   /** Reloads the LM on WASM after a WebGPU failure at run time. */
+  /** The bytes of the loaded LM's ONNX file (null when they cannot be had cheaply). */
+  private async modelBytes(lm: Loaded): Promise<Uint8Array | null> {
+    const file = `onnx/model${DTYPE_SUFFIX[lm.dtype]}.onnx`;
+    const src = lm.opts.model;
+    if (src.kind === 'files') {
+      const blob = picked.get(lm.setup.id)?.get(file);
+      return blob ? new Uint8Array(await blob.arrayBuffer()) : null;
+    }
+    if (src.kind === 'local') {
+      const id = src.id.replace(/^\/+|\/+$/g, '');
+      if (IS_NODE) {
+        const spec = 'node:fs/promises';
+        const fs = (await import(/* @vite-ignore */ spec)) as { readFile(p: string): Promise<Uint8Array> };
+        return new Uint8Array(await fs.readFile(`${withSlash(src.root)}${id}/${file}`));
+      }
+      const r = await env.fetch(`${withSlash(src.root)}${id}/${file}`);
+      return r.ok ? new Uint8Array(await r.arrayBuffer()) : null;
+    }
+    // hub: only from transformers.js' browser cache (never downloaded twice)
+    const g = globalThis as { caches?: { open(n: string): Promise<{ match(k: string): Promise<Response | undefined> }> } };
+    if (IS_NODE || !g.caches) return null;
+    const url = `${withSlash(src.remoteHost ?? DEFAULT_REMOTE_HOST)}${src.id}/resolve/${encodeURIComponent(src.revision ?? 'main')}/${file}`;
+    const hit = await (await g.caches.open('transformers-cache')).match(url);
+    return hit ? new Uint8Array(await hit.arrayBuffer()) : null;
+  }
+
+  /**
+   * Replaces the LM's session by one whose LM head runs on chosen rows only (logitRows.ts),
+   * created with the same execution provider (through the same InferenceSession.create, so the
+   * model worker's WebGPU trig patch applies too) and checked against the original on a probe
+   * batch; on any failure the original is reloaded. Returns a note for LoadInfo.reason, or null
+   * when it was installed.
+   */
+  private async installLogitRows(): Promise<string | null> {
+    const lm = this.requireLm();
+    const sessions = lm.model.sessions;
+    const original = sessions?.model;
+    if (!sessions || !original || sessions.decoder_model_merged) return 'logits of all positions (no single decoder session)';
+    const cfg = lm.model.config['transformers.js_config'] as { use_external_data_format?: unknown } | undefined;
+    if (cfg?.use_external_data_format) return 'logits of all positions (external-data model)';
+    const bytes = await this.modelBytes(lm).catch(() => null);
+    const patched = bytes ? patchLogitRows(bytes) : null;
+    if (!patched) return 'logits of all positions (graph not patched)';
+    const a = Array.from({ length: 7 }, (_, i) => 3 + ((4 + 13 * i) % 50));
+    const b = Array.from({ length: 11 }, (_, i) => 3 + ((6 + 23 * i) % 50));
+    const probe = () => padBatch([b, a], 0);
+    const reference = await this.forward(probe());
+    const Ctor = Object.getPrototypeOf(original).constructor as { create(bytes: Uint8Array, opts: object): Promise<TjsSession> };
+    // Release first: in a browser the WASM heap would otherwise hold two copies of the model.
+    await original.release();
+    let note: string | null = null;
+    try {
+      const options =
+        lm.device === 'webgpu'
+          ? {
+              executionProviders: ['webgpu'],
+              logSeverityLevel: 3,
+              // as transformers.js does: the KV cache outputs stay on the GPU
+              preferredOutputLocation: Object.fromEntries(original.outputNames.filter((n) => n.startsWith('present')).map((n) => [n, 'gpu-buffer'])),
+            }
+          : { executionProviders: [lm.device === 'cpu' ? 'cpu' : 'wasm'], logSeverityLevel: 3 };
+      const inner = await Ctor.create(patched, options);
+      const rows = rowSession(inner, original.config);
+      sessions.model = rows;
+      const all = await this.forward(probe());
+      const V = lm.vocabSize;
+      const T = b.length;
+      const want = [...Array.from({ length: 10 }, (_, t) => t + 1), T + 2, T + 6];
+      const sel = await this.forward({ ...probe(), logitRows: Int32Array.from(want) }, rows);
+      let dAll = 0;
+      for (let i = 0; i < reference.length; i++) dAll = Math.max(dAll, Math.abs(reference[i]! - all[i]!));
+      let dSel = 0;
+      want.forEach((r, k) => {
+        for (let v = 0; v < V; v++) dSel = Math.max(dSel, Math.abs(all[r * V + v]! - sel[k * V + v]!));
+      });
+      if (dAll > 1e-4 || !(sel.length === want.length * V)) throw new Error(`patched graph disagrees (${dAll.toExponential(1)})`);
+      if (dSel <= 1e-4) lm.rows = rows;
+      else note = `logits of all positions (row selection disagrees: ${dSel.toExponential(1)})`;
+    } catch (e) {
+      if (isAbort(e)) throw e;
+      note = `logits of all positions (${errMessage(e)})`;
+      await this.reloadModel(lm, lm.device);
+    }
+    return note;
+  }
+
+  /** Loads the LM again from its source (after a failed session swap). */
+  private async reloadModel(lm: Loaded, device: DeviceKind): Promise<void> {
+    await lm.model.dispose().catch(() => undefined);
+    lm.rows = null;
+    lm.model = await withEnv(async () => {
+      const setup = applySource(lm.opts.model);
+      try {
+        if (lm.setup.id !== setup.id) picked.delete(lm.setup.id);
+        lm.setup = setup;
+        return await this.loadModel(setup, device, lm.dtype, () => undefined);
+      } finally {
+        restoreEnv();
+      }
+    });
+  }
+
   private async fallbackToWasm(reason: string): Promise<void> {
     const lm = this.lm!;
     await lm.model.dispose().catch(() => undefined);
+    lm.rows = null;
     const model = await withEnv(async () => {
       const setup = applySource(lm.opts.model);
       try {
@@ -668,10 +885,17 @@ export class TransformersEngine implements Engine {
         restoreEnv();
       }
     });
+    this.prefixCache.clear();
     lm.model = model;
     lm.device = 'wasm';
+    const rowsNote = await this.installLogitRows().catch((e: unknown) => `logits of all positions (${errMessage(e)})`);
     if (this.info) {
-      this.info = { ...this.info, device: 'wasm', dtype: lm.dtype, reason: `${this.info.reason}; webgpu run failed (${reason}) -> wasm` };
+      this.info = {
+        ...this.info,
+        device: 'wasm',
+        dtype: lm.dtype,
+        reason: `${this.info.reason}; webgpu run failed (${reason}) -> wasm${rowsNote ? `; ${rowsNote}` : ''}`,
+      };
     }
   }
 
@@ -691,21 +915,89 @@ export class TransformersEngine implements Engine {
   }
 
   /** Logits [B, T, V] of a right-padded batch. */
-  async forward(batch: PaddedBatch): Promise<Float32Array> {
+  /**
+   * Logits [B, T, V] of a right-padded batch; [N, V] for batch.logitRows when the LM head can run
+   * on chosen rows (`rows`: the patched session, default the installed one).
+   */
+  async forward(batch: PaddedBatch, rows?: RowSession): Promise<Float32Array> {
     return this.withFallback(async () => {
       const lm = this.requireLm();
+      const rowSess = batch.logitRows ? (rows ?? lm.rows) : null;
+      if (batch.logitRows && !rowSess) throw new Error('this model cannot compute chosen logit rows');
       const shape = [batch.B, batch.T];
-      const out = await lm.model({
+      const inputs: Record<string, unknown> = {
         input_ids: new Tensor('int64', batch.inputIds, shape),
         attention_mask: new Tensor('int64', batch.attentionMask, shape),
         position_ids: new Tensor('int64', batch.positionIds, shape),
-      });
+      };
+      const P = batch.prefix?.length ?? 0;
+      if (P > 0) {
+        // Rows after a shared prefix: its cached keys/values tiled to the batch, the mask covering prefix + row.
+        if (lm.kvNames.length === 0) throw new Error('this model has no KV cache inputs: cannot run a prefixed batch');
+        const entry = await this.prefixKv(batch.prefix!);
+        const past: Record<string, unknown> = {};
+        for (const [name, t] of entry.kv) past[name] = new Tensor(t.type as 'float32', tileBatch(t.data, batch.B) as Float32Array, [t.dims[0]! * batch.B, ...t.dims.slice(1)]);
+        inputs.attention_mask = new Tensor('int64', prefixedAttentionMask(P, batch.B, batch.T, batch.attentionMask), [batch.B, P + batch.T]);
+        inputs.past_key_values = past;
+      }
+      if (rowSess && batch.logitRows) {
+        const n = batch.logitRows.length;
+        rowSess.pending = (new Tensor('int64', BigInt64Array.from(batch.logitRows, (x) => BigInt(x)), [n]) as unknown as { ort_tensor: unknown }).ort_tensor;
+      }
+      let out: Record<string, TjsTensor>;
+      try {
+        out = await lm.model(inputs);
+      } finally {
+        if (rowSess) rowSess.pending = null;
+      }
       const logits = out.logits;
       if (!logits) throw new Error('the model returned no logits');
       const data = toFloat32(logits);
       disposeOutputs(out, logits);
       return data;
     });
+  }
+
+  /**
+   * The keys/values of a prefix (batch 1), from the cache, or computed: when a shorter cached
+   * prefix matches, only the missing tokens are run on top of it.
+   */
+  private async prefixKv(ids: number[]): Promise<PrefixEntry> {
+    const lm = this.requireLm();
+    let hit = this.prefixCache.lookup(ids);
+    if (hit && hit.ids.length === ids.length) return hit;
+    // Dynamically quantized graphs: a prefix's keys/values would depend on which shorter prefix
+    // happened to be cached; compute them from scratch so they depend on the prefix only.
+    if (!this.info?.batchInvariant) hit = null;
+    const from = hit ? hit.ids.length : 0;
+    const L = ids.length - from;
+    const inputs: Record<string, unknown> = {
+      input_ids: new Tensor('int64', BigInt64Array.from(ids.slice(from), (x) => BigInt(x)), [1, L]),
+      attention_mask: new Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
+      position_ids: new Tensor('int64', BigInt64Array.from({ length: L }, (_, i) => BigInt(from + i)), [1, L]),
+    };
+    if (hit) {
+      const past: Record<string, unknown> = {};
+      for (const [name, t] of hit.kv) past[name] = new Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
+      inputs.past_key_values = past;
+    }
+    const out = await lm.model(inputs);
+    const kv = new Map<string, KvTensor>();
+    let bytes = 0;
+    try {
+      for (const name of lm.kvNames) {
+        const present = out[name.replace('past_key_values.', 'present.')];
+        if (!present) throw new Error(`the model returned no ${name.replace('past_key_values.', 'present.')}`);
+        const data = await tensorData(present);
+        kv.set(name, { type: present.type, data, dims: [...present.dims] });
+        bytes += data.length * data.BYTES_PER_ELEMENT;
+      }
+    } finally {
+      for (const t of Object.values(out)) if (t.location === 'gpu-buffer') t.dispose?.();
+    }
+    const entry: PrefixEntry = { ids: [...ids], kv, bytes };
+    this.prefixCache.add(entry);
+    return entry;
   }
 
   /** The chat renderer of the loaded tokenizer (undefined when it has no chat template). */
@@ -726,6 +1018,9 @@ export class TransformersEngine implements Engine {
     return {
       vocabSize: lm.vocabSize,
       padId: Number(padId),
+      prefixCache: lm.prefixOk,
+      overlap: lm.device === 'webgpu',
+      logitRows: lm.rows !== null,
       tokenize: (r, add) => lm.spans.tokenize(r, add),
       forward: (b) => this.forward(b),
       generate: (prompts, n, add, signal) => this.generate({ prompts, maxNewTokens: n, addSpecialTokens: add }, signal),
@@ -750,6 +1045,10 @@ export class TransformersEngine implements Engine {
         distConsistency: req.distConsistency ?? true,
         embedConsistency,
         generateTokens: req.generateTokens ?? 32,
+        // batch size 1 on a batch-dependent (dynamically quantized) graph asks for exact
+        // per-text passes: no shared prefix then either
+        prefixCache: (req.prefixCache ?? true) && (this.info?.batchInvariant === true || (req.batchSize ?? 16) > 1),
+        naive: req.naive ?? false,
       },
       onProgress,
       signal,
@@ -819,6 +1118,7 @@ export class TransformersEngine implements Engine {
     this.lm = null;
     this.emb = null;
     this.info = null;
+    this.prefixCache.clear();
     if (lm) {
       await lm.model.dispose().catch(() => undefined);
       if (lm.setup.id.startsWith('quarry-picked-')) picked.delete(lm.setup.id);

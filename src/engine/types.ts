@@ -67,6 +67,12 @@ export interface LoadInfo {
    * batchSize 1 for results that do not depend on the batch.
    */
   batchInvariant: boolean;
+  /**
+   * Whether scoring runs the prefix shared by a batch's texts (the template header) once and the
+   * rest of each text on top of its cached keys/values (needs a KV cache in the graph; probed at
+   * load against full passes). Scores are the same up to float rounding; see docs/metrics.md.
+   */
+  prefixCache: boolean;
 }
 
 export type LoadProgress =
@@ -90,6 +96,14 @@ export interface ScoreRequest {
   embedConsistency?: boolean;
   /** Greedy tokens per prompt for embed consistency (default 32). */
   generateTokens?: number;
+  /** Run the prefix a batch's texts share once (default true; used only when LoadInfo.prefixCache). */
+  prefixCache?: boolean;
+  /**
+   * Baseline for benchmarks and tests (default false): one sample at a time, each text its own
+   * batch-1 forward pass, s(A) recomputed for every variant, no prefix cache, no overlap; the way
+   * reference scripts such as Cherry LLM's score. Same scores, much slower.
+   */
+  naive?: boolean;
 }
 
 export interface GenerateRequest {

@@ -3,16 +3,29 @@
 import Dexie, { type Table } from 'dexie';
 import type { Decision, DatasetShape, FieldMapping, IngestIssue, RawRecord, Sample, SourceFormat } from '../core/types';
 
-export type SortKey = 'index' | 'instruction' | 'response' | 'instructionLength' | 'responseLength' | 'decision' | 'ifd' | 'aifd';
+/** A per-sample score (a field of SampleScores): sortable and filterable by range. */
+export type ScoreKey = keyof import('../core/types').SampleScores;
+
+export type SortKey = 'index' | 'instruction' | 'response' | 'instructionLength' | 'responseLength' | 'decision' | ScoreKey;
+
+/** An inclusive range on one score; a null bound is open. Samples without that score never match. */
+export interface ScoreRange {
+  min: number | null;
+  max: number | null;
+}
+
+export type RangeFilters = Partial<Record<ScoreKey, ScoreRange>>;
 
 export interface ViewState {
   filter: string;
   sort: { key: SortKey; dir: 'asc' | 'desc' };
+  /** Score range filters (set in the column headers or by brushing the charts), applied with `filter`. */
+  ranges: RangeFilters;
   selectedId: string | null;
   scrollTop: number;
 }
 
-export const DEFAULT_VIEW: ViewState = { filter: '', sort: { key: 'index', dir: 'asc' }, selectedId: null, scrollTop: 0 };
+export const DEFAULT_VIEW: ViewState = { filter: '', sort: { key: 'index', dir: 'asc' }, ranges: {}, selectedId: null, scrollTop: 0 };
 
 export interface SessionRecord {
   id: string;
@@ -31,6 +44,8 @@ export interface SessionRecord {
   view: ViewState;
   /** The session's scoring run, if one was started. */
   scoring?: ScoringState;
+  /** The selection policy last applied (to all samples or through a review), for the export's summary card. */
+  policy?: import('../core/selection').Policy;
 }
 
 export interface StoredSample extends Sample {
@@ -74,6 +89,23 @@ export interface ScoringConfig {
   generateTokens: number;
 }
 
+export const DEFAULT_HUB = 'https://huggingface.co/';
+
+export const DEFAULT_SCORING: ScoringConfig = {
+  model: { kind: 'hub', id: 'onnx-community/SmolLM2-135M-Instruct', remoteHost: DEFAULT_HUB },
+  dtype: 'auto',
+  device: 'auto',
+  template: 'alpaca',
+  maxTokens: 512,
+  batchSize: 8,
+  variants: 0,
+  attacks: [],
+  seed: 1,
+  embedConsistency: false,
+  embedModel: null,
+  generateTokens: 32,
+};
+
 export interface ScoringState {
   config: ScoringConfig;
   /** 'running' when the page was closed mid-run: the next load resumes it. */
@@ -90,6 +122,19 @@ export interface StoredScore {
   result: import('../core/scoring/types').ScoreResult;
 }
 
+/**
+ * One step of a session's undo history (see state/decisionStore). Steps are numbered by `seq`; the
+ * 'done' steps, in seq order, are the undo stack and the 'undone' ones (all above the done ones) the
+ * redo stack. Written in the same transaction as the decisions they change; capped per session.
+ */
+export interface StoredHistoryStep {
+  sessionId: string;
+  seq: number;
+  state: 'done' | 'undone';
+  label: string;
+  changes: { id: string; from: Decision; to: Decision }[];
+}
+
 export class QuarryDB extends Dexie {
   sessions!: Table<SessionRecord, string>;
   samples!: Table<StoredSample, [string, number]>;
@@ -97,6 +142,7 @@ export class QuarryDB extends Dexie {
   issues!: Table<StoredIssue, [string, number]>;
   decisions!: Table<StoredDecision, [string, string]>;
   scores!: Table<StoredScore, [string, string]>;
+  history!: Table<StoredHistoryStep, [string, number]>;
 
   constructor(name = 'quarry') {
     super(name);
@@ -108,16 +154,14 @@ export class QuarryDB extends Dexie {
       decisions: '[sessionId+sampleId], sessionId',
     });
     this.version(2).stores({ scores: '[sessionId+sampleId], sessionId' });
+    this.version(3).stores({ history: '[sessionId+seq], sessionId' });
   }
 
   /** Removes a session and everything stored under it, in one transaction. */
   async deleteSession(sessionId: string): Promise<void> {
-    await this.transaction('rw', [this.sessions, this.samples, this.raws, this.issues, this.decisions, this.scores], async () => {
-      await this.scores.where('sessionId').equals(sessionId).delete();
-      await this.samples.where('sessionId').equals(sessionId).delete();
-      await this.raws.where('sessionId').equals(sessionId).delete();
-      await this.issues.where('sessionId').equals(sessionId).delete();
-      await this.decisions.where('sessionId').equals(sessionId).delete();
+    const tables = [this.sessions, this.samples, this.raws, this.issues, this.decisions, this.scores, this.history];
+    await this.transaction('rw', tables, async () => {
+      for (const table of tables.slice(1)) await table.where('sessionId').equals(sessionId).delete();
       await this.sessions.delete(sessionId);
     });
   }

@@ -1,8 +1,15 @@
 // Accept/reject decisions, recorded as diffs so every change can be undone and redone.
-// Each change is written to IndexedDB as it happens: nothing decided is lost on reload or crash.
+// Each change is written to IndexedDB as it happens, together with the undo/redo history (one
+// transaction), so nothing decided is lost on reload or crash and undo still works after a reload.
+//
+// History persistence: each step is one row of the `history` table, keyed [sessionId+seq]. A step is
+// 'done' (on the undo stack) or 'undone' (on the redo stack); undo/redo flip one row, a new decision
+// deletes the redo rows and adds one. The history is read back when a session is activated (`reset`);
+// actions that arrive meanwhile wait for it. At most HISTORY_LIMITS.steps steps (and about
+// HISTORY_LIMITS.changes sample changes) are kept per session: older steps are forgotten.
 import { create } from 'zustand';
 import type { Decision } from '../core/types';
-import { getDb, type StoredDecision } from '../persist/db';
+import { getDb, type StoredDecision, type StoredHistoryStep } from '../persist/db';
 
 export type FinalDecision = Exclude<Decision, 'undecided'>;
 
@@ -12,11 +19,22 @@ export interface DecisionDiff {
   changes: { id: string; from: Decision; to: Decision }[];
 }
 
+/** A diff in the undo history, numbered (its key in IndexedDB). */
+export interface HistoryStep extends DecisionDiff {
+  seq: number;
+}
+
+/** Memory bound of the undo history, per session: the newest step is always kept. */
+export const HISTORY_LIMITS = { steps: 200, changes: 250_000 };
+
 interface DecisionState {
   sessionId: string | null;
   decisions: Record<string, FinalDecision>;
-  undoStack: DecisionDiff[];
-  redoStack: DecisionDiff[];
+  undoStack: HistoryStep[];
+  redoStack: HistoryStep[];
+  /** True while the session's saved undo history is being read back (just after `reset`). */
+  historyLoading: boolean;
+  /** Switches to a session (null: none) and restores its saved undo history in the background. */
   reset(sessionId: string | null, decisions: Record<string, FinalDecision>): void;
   decide(ids: string[], to: Decision, label?: string): Promise<void>;
   /** Several decisions (e.g. a policy's accept and reject sets) recorded as ONE undoable step. */
@@ -41,7 +59,74 @@ function applyDiff(decisions: Record<string, FinalDecision>, diff: DecisionDiff,
   return next;
 }
 
-function persist(sessionId: string, diff: DecisionDiff, dir: 'forward' | 'back'): void {
+// ---- History: pure helpers (unit-tested) ----
+
+/**
+ * Pushes a new step onto the undo stack (the caller drops the redo stack) and forgets the oldest steps
+ * beyond the limits. Numbers continue from the stack's top, so every redo step (numbered above all done
+ * steps) has seq >= step.seq.
+ */
+export function pushStep(
+  undo: readonly HistoryStep[],
+  diff: DecisionDiff,
+  limits: { steps: number; changes: number } = HISTORY_LIMITS,
+): { undo: HistoryStep[]; step: HistoryStep; forgotten: number } {
+  const top = undo[undo.length - 1];
+  const step: HistoryStep = { label: diff.label, changes: diff.changes, seq: top ? top.seq + 1 : 0 };
+  const next = [...undo, step];
+  let total = 0;
+  for (const s of next) total += s.changes.length;
+  let start = 0;
+  while (next.length - start > 1 && (next.length - start > limits.steps || total > limits.changes)) {
+    total -= next[start]!.changes.length;
+    start++;
+  }
+  return { undo: start ? next.slice(start) : next, step, forgotten: start };
+}
+
+export function toHistoryRow(sessionId: string, step: HistoryStep, state: StoredHistoryStep['state']): StoredHistoryStep {
+  return { sessionId, seq: step.seq, state, label: step.label, changes: step.changes };
+}
+
+/**
+ * Rebuilds the stacks from stored rows (any order). Undo: the done steps, oldest first. Redo: the undone
+ * steps above the last done one, the next to redo last. Anything inconsistent is dropped.
+ */
+export function stacksFromRows(
+  rows: readonly StoredHistoryStep[],
+  limits: { steps: number; changes: number } = HISTORY_LIMITS,
+): { undo: HistoryStep[]; redo: HistoryStep[] } {
+  const sorted = [...rows].sort((a, b) => a.seq - b.seq);
+  const step = (r: StoredHistoryStep): HistoryStep => ({ seq: r.seq, label: r.label, changes: r.changes });
+  let undo: HistoryStep[] = [];
+  for (const r of sorted) if (r.state === 'done') undo.push(step(r));
+  const lastDone = undo[undo.length - 1]?.seq ?? -Infinity;
+  const redo = sorted.filter((r) => r.state === 'undone' && r.seq > lastDone).map(step).reverse();
+  // Enforce the limits on the whole history (a smaller limit than when it was written).
+  let total = 0;
+  for (const s of [...undo, ...redo]) total += s.changes.length;
+  let start = 0;
+  while (undo.length - start > 0 && (undo.length - start + redo.length > limits.steps || total > limits.changes)) {
+    total -= undo[start]!.changes.length;
+    start++;
+  }
+  if (start) undo = undo.slice(start);
+  return { undo, redo };
+}
+
+// ---- Persistence ----
+
+interface HistoryWrite {
+  /** The step to store, with its new state. */
+  put: StoredHistoryStep;
+  /** Delete the session's steps numbered >= this (the redo stack a new step replaces). */
+  clearFrom?: number;
+  /** Delete the session's steps numbered < this (forgotten beyond the limits). */
+  forgetBelow?: number;
+}
+
+/** Writes a diff's decisions and the history change in one transaction, after the writes before it. */
+function persist(sessionId: string, diff: DecisionDiff, dir: 'forward' | 'back', history: HistoryWrite): Promise<unknown> {
   const db = getDb();
   const now = Date.now();
   const puts: StoredDecision[] = [];
@@ -51,59 +136,113 @@ function persist(sessionId: string, diff: DecisionDiff, dir: 'forward' | 'back')
     if (value === 'undecided') deletes.push([sessionId, c.id]);
     else puts.push({ sessionId, sampleId: c.id, decision: value, at: now });
   }
-  pendingWrite = pendingWrite.then(() =>
-    db.transaction('rw', db.decisions, async () => {
-      if (puts.length) await db.decisions.bulkPut(puts);
-      if (deletes.length) await db.decisions.bulkDelete(deletes);
-    }),
-  );
+  // A failed write is reported to its own caller; it must not stop the writes queued after it.
+  pendingWrite = pendingWrite
+    .catch(() => undefined)
+    .then(() =>
+      db.transaction('rw', db.decisions, db.history, async () => {
+        if (puts.length) await db.decisions.bulkPut(puts);
+        if (deletes.length) await db.decisions.bulkDelete(deletes);
+        const steps = (lo: number, hi: number) => db.history.where('[sessionId+seq]').between([sessionId, lo], [sessionId, hi], true, false);
+        if (history.clearFrom !== undefined) await steps(history.clearFrom, Infinity).delete();
+        if (history.forgetBelow !== undefined) await steps(-Infinity, history.forgetBelow).delete();
+        await db.history.put(history.put);
+      }),
+    );
+  return pendingWrite;
 }
 
-export const useDecisionStore = create<DecisionState>((set, get) => ({
-  sessionId: null,
-  decisions: {},
-  undoStack: [],
-  redoStack: [],
-  reset: (sessionId, decisions) => set({ sessionId, decisions, undoStack: [], redoStack: [] }),
-  async decide(ids, to, label = to) {
+let historyLoad: Promise<void> = Promise.resolve();
+let loadToken = 0;
+
+async function loadHistory(sessionId: string, token: number): Promise<void> {
+  let stacks: { undo: HistoryStep[]; redo: HistoryStep[] } = { undo: [], redo: [] };
+  try {
+    await pendingWrite.catch(() => undefined); // this session's own writes from before land first
+    stacks = stacksFromRows(await getDb().history.where('sessionId').equals(sessionId).toArray());
+  } catch (err) {
+    console.error('Quarry: could not restore the undo history', err);
+  }
+  if (token !== loadToken) return; // another session was activated meanwhile
+  useDecisionStore.setState({ undoStack: stacks.undo, redoStack: stacks.redo, historyLoading: false });
+  void forgetOrphanedHistory();
+}
+
+/** Drops the history of sessions that no longer exist (deleteSession removes the session's other tables). */
+async function forgetOrphanedHistory(): Promise<void> {
+  try {
+    const db = getDb();
+    const [withHistory, sessions] = await Promise.all([db.history.orderBy('sessionId').uniqueKeys(), db.sessions.toCollection().primaryKeys()]);
+    const live = new Set<unknown>(sessions);
+    const orphans = withHistory.filter((id) => !live.has(id));
+    if (orphans.length) await db.history.where('sessionId').anyOf(orphans as string[]).delete();
+  } catch (err) {
+    console.error('Quarry: could not clean up the undo history', err);
+  }
+}
+
+/** Resolves once the current session's saved history is in the store (actions wait for it). */
+export async function historyReady(): Promise<void> {
+  while (useDecisionStore.getState().historyLoading) await historyLoad;
+}
+
+export const useDecisionStore = create<DecisionState>((set, get) => {
+  /** Records a new step: applies it, drops the redo stack, forgets beyond the limits, persists. */
+  const commit = (diff: DecisionDiff): Promise<unknown> | undefined => {
     const { sessionId, decisions, undoStack } = get();
-    if (!sessionId) return;
-    const changes = ids.map((id) => ({ id, from: (decisions[id] ?? 'undecided') as Decision, to })).filter((c) => c.from !== c.to);
-    if (changes.length === 0) return;
-    const diff: DecisionDiff = { label, changes };
-    set({ decisions: applyDiff(decisions, diff, 'forward'), undoStack: [...undoStack, diff], redoStack: [] });
-    persist(sessionId, diff, 'forward');
-    await pendingWrite;
-  },
-  async decideMany(groups, label) {
-    const { sessionId, decisions, undoStack } = get();
-    if (!sessionId) return;
-    const changes: DecisionDiff['changes'] = [];
-    for (const { ids, to } of groups)
-      for (const id of ids) {
-        const from = (decisions[id] ?? 'undecided') as Decision;
-        if (from !== to) changes.push({ id, from, to });
-      }
-    if (changes.length === 0) return;
-    const diff: DecisionDiff = { label, changes };
-    set({ decisions: applyDiff(decisions, diff, 'forward'), undoStack: [...undoStack, diff], redoStack: [] });
-    persist(sessionId, diff, 'forward');
-    await pendingWrite;
-  },
-  async undo() {
-    const { sessionId, decisions, undoStack, redoStack } = get();
-    const diff = undoStack[undoStack.length - 1];
-    if (!sessionId || !diff) return;
-    set({ decisions: applyDiff(decisions, diff, 'back'), undoStack: undoStack.slice(0, -1), redoStack: [...redoStack, diff] });
-    persist(sessionId, diff, 'back');
-    await pendingWrite;
-  },
-  async redo() {
-    const { sessionId, decisions, undoStack, redoStack } = get();
-    const diff = redoStack[redoStack.length - 1];
-    if (!sessionId || !diff) return;
-    set({ decisions: applyDiff(decisions, diff, 'forward'), undoStack: [...undoStack, diff], redoStack: redoStack.slice(0, -1) });
-    persist(sessionId, diff, 'forward');
-    await pendingWrite;
-  },
-}));
+    if (!sessionId || diff.changes.length === 0) return;
+    const { undo, step, forgotten } = pushStep(undoStack, diff);
+    set({ decisions: applyDiff(decisions, diff, 'forward'), undoStack: undo, redoStack: [] });
+    return persist(sessionId, diff, 'forward', {
+      put: toHistoryRow(sessionId, step, 'done'),
+      clearFrom: step.seq,
+      ...(forgotten ? { forgetBelow: undo[0]!.seq } : {}),
+    });
+  };
+  return {
+    sessionId: null,
+    decisions: {},
+    undoStack: [],
+    redoStack: [],
+    historyLoading: false,
+    reset: (sessionId, decisions) => {
+      const token = ++loadToken;
+      set({ sessionId, decisions, undoStack: [], redoStack: [], historyLoading: sessionId !== null });
+      if (sessionId) historyLoad = loadHistory(sessionId, token);
+      else void forgetOrphanedHistory(); // e.g. after deleting the open session
+    },
+    async decide(ids, to, label = to) {
+      if (get().historyLoading) await historyReady();
+      const { decisions } = get();
+      const changes = ids.map((id) => ({ id, from: (decisions[id] ?? 'undecided') as Decision, to })).filter((c) => c.from !== c.to);
+      await commit({ label, changes });
+    },
+    async decideMany(groups, label) {
+      if (get().historyLoading) await historyReady();
+      const { decisions } = get();
+      const changes: DecisionDiff['changes'] = [];
+      for (const { ids, to } of groups)
+        for (const id of ids) {
+          const from = (decisions[id] ?? 'undecided') as Decision;
+          if (from !== to) changes.push({ id, from, to });
+        }
+      await commit({ label, changes });
+    },
+    async undo() {
+      if (get().historyLoading) await historyReady();
+      const { sessionId, decisions, undoStack, redoStack } = get();
+      const step = undoStack[undoStack.length - 1];
+      if (!sessionId || !step) return;
+      set({ decisions: applyDiff(decisions, step, 'back'), undoStack: undoStack.slice(0, -1), redoStack: [...redoStack, step] });
+      await persist(sessionId, step, 'back', { put: toHistoryRow(sessionId, step, 'undone') });
+    },
+    async redo() {
+      if (get().historyLoading) await historyReady();
+      const { sessionId, decisions, undoStack, redoStack } = get();
+      const step = redoStack[redoStack.length - 1];
+      if (!sessionId || !step) return;
+      set({ decisions: applyDiff(decisions, step, 'forward'), undoStack: [...undoStack, step], redoStack: redoStack.slice(0, -1) });
+      await persist(sessionId, step, 'forward', { put: toHistoryRow(sessionId, step, 'done') });
+    },
+  };
+});

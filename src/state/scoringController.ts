@@ -7,7 +7,7 @@ import { WorkerEngineClient, createModelWorker } from '../engine/client';
 import type { LoadOptions, ModelSource } from '../engine/types';
 import { createAttackSource } from '../engine/attackSource';
 import { noVariants, withVariants } from '../core/scoring/variants';
-import { getDb, type ScoringConfig, type ScoringState } from '../persist/db';
+import { DEFAULT_SCORING, getDb, type ScoringConfig, type ScoringState } from '../persist/db';
 import { useDatasetStore } from './datasetStore';
 import { IDLE_RUN, useScoreStore } from './scoreStore';
 
@@ -16,22 +16,8 @@ function chunkSize(config: ScoringConfig): number {
   return config.variants > 0 && config.attacks.length > 0 ? 4 : Math.max(32, config.batchSize * 4);
 }
 
-export const DEFAULT_HUB = 'https://huggingface.co/';
 
-export const DEFAULT_SCORING: ScoringConfig = {
-  model: { kind: 'hub', id: 'onnx-community/SmolLM2-135M-Instruct', remoteHost: DEFAULT_HUB },
-  dtype: 'auto',
-  device: 'auto',
-  template: 'alpaca',
-  maxTokens: 512,
-  batchSize: 8,
-  variants: 0,
-  attacks: [],
-  seed: 1,
-  embedConsistency: false,
-  embedModel: null,
-  generateTokens: 32,
-};
+
 
 let engine: WorkerEngineClient | null = null;
 let loadedKey: string | null = null;

@@ -165,7 +165,13 @@ export async function exportData(format: ExportFormat, which: ExportWhich): Prom
   const session = useDatasetStore.getState().session;
   if (!session) return;
   await decisionsSettled();
-  const { blob, fileName } = await dataWorker().call('export', { sessionId: session.id, format, which });
+  // The worker builds the data file and its summary card (Markdown); both are saved, data first.
+  const { blob, fileName, summary } = await dataWorker().call('export', { sessionId: session.id, format, which });
+  saveBlob(blob, fileName);
+  saveBlob(summary.blob, summary.fileName);
+}
+
+function saveBlob(blob: Blob, fileName: string): void {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
@@ -185,7 +191,7 @@ export async function initSession(opts: { demo: boolean }): Promise<void> {
   // Filter, sort and selection are saved at once; scrolling (many events) is debounced.
   useViewStore.subscribe((view, prev) => {
     clearTimeout(viewSaveTimer);
-    const onlyScrolled = view.filter === prev.filter && view.sort === prev.sort && view.selectedId === prev.selectedId;
+    const onlyScrolled = view.scrollTop !== prev.scrollTop && view.filter === prev.filter && view.sort === prev.sort && view.selectedId === prev.selectedId && view.ranges === prev.ranges;
     if (onlyScrolled) viewSaveTimer = setTimeout(() => void saveView(), 200);
     else void saveView();
   });

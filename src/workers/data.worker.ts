@@ -2,10 +2,12 @@
 import Dexie from 'dexie';
 import { ingest, type ByteSource } from '../core/ingest';
 import { toCsv, toJsonlLine, type ExportRow } from '../core/export';
+import { toParquet } from '../core/export/parquet';
+import { summaryMarkdown } from '../core/export/summary';
 import { splitQuarryMeta } from '../core/export/importMeta';
-import type { Decision, QuarryRecordMeta } from '../core/types';
+import type { Decision, QuarryRecordMeta, SampleScores } from '../core/types';
 import { serveRpc } from '../lib/workerRpc';
-import { DEFAULT_VIEW, getDb, type SessionRecord, type StoredDecision, type StoredSample, type StoredScore } from '../persist/db';
+import { DEFAULT_HUB, DEFAULT_SCORING, DEFAULT_VIEW, getDb, type SessionRecord, type StoredDecision, type StoredSample, type StoredScore } from '../persist/db';
 import type { DataApi, ExportWhich } from './dataApi';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -52,20 +54,7 @@ async function* readSamples(sessionId: string): AsyncGenerator<StoredSample[]> {
 function importedScoring(model: string | null, template: string | null): NonNullable<SessionRecord['scoring']> {
   const t = template === 'plain' || template === 'chat' ? template : 'alpaca';
   return {
-    config: {
-      model: { kind: 'hub', id: model ?? 'unknown', remoteHost: 'https://huggingface.co/' },
-      dtype: 'auto',
-      device: 'auto',
-      template: t,
-      maxTokens: 512,
-      batchSize: 8,
-      variants: 0,
-      attacks: [],
-      seed: 1,
-      embedConsistency: false,
-      embedModel: null,
-      generateTokens: 32,
-    },
+    config: { ...DEFAULT_SCORING, model: { kind: 'hub', id: model ?? 'unknown', remoteHost: DEFAULT_HUB }, template: t },
     status: 'done',
     modelName: model,
     startedAt: Date.now(),
@@ -199,6 +188,11 @@ serveRpc<DataApi>(self, {
 
     const rows: ExportRow[] = [];
     let done = 0;
+    // For the summary card: decisions over the whole session, and what the scores say about the run.
+    const tally = { accepted: 0, rejected: 0, undecided: 0 };
+    const attacksSeen = new Set<string>();
+    let maxVariants = 0;
+    let imported = false;
     for await (const chunk of readSamples(sessionId)) {
       throwIfAborted(signal);
       const first = chunk[0]!.index;
@@ -208,6 +202,12 @@ serveRpc<DataApi>(self, {
       for (const [i, s] of chunk.entries()) {
         const result = scores[i]?.result;
         const decision = decisions.get(s.id) ?? 'undecided';
+        tally[decision]++;
+        if (result) {
+          if (result.imported) imported = true;
+          maxVariants = Math.max(maxVariants, result.variants.length);
+          for (const v of result.variants) attacksSeen.add(v.attack);
+        }
         if (!keep(which, decision)) continue;
         const meta: QuarryRecordMeta = {
           id: s.id,
@@ -226,8 +226,36 @@ serveRpc<DataApi>(self, {
 
     const base = session.fileName.replace(/\.[^.]+$/, '') || 'dataset';
     const fileName = `${base}.quarry-${which}.${format}`;
-    const parts = format === 'jsonl' ? rows.map((r) => toJsonlLine(r) + '\n') : [toCsv(rows)];
-    const type = format === 'jsonl' ? 'application/x-ndjson' : 'text/csv';
-    return { blob: new Blob(parts, { type: `${type};charset=utf-8` }), fileName, count: rows.length };
+    let blob: Blob;
+    if (format === 'parquet') blob = new Blob([toParquet(rows) as Uint8Array<ArrayBuffer>], { type: 'application/vnd.apache.parquet' });
+    else if (format === 'jsonl') blob = new Blob(rows.map((r) => toJsonlLine(r) + '\n'), { type: 'application/x-ndjson;charset=utf-8' });
+    else blob = new Blob([toCsv(rows)], { type: 'text/csv;charset=utf-8' });
+
+    // The summary card: what was exported, the policy last applied and how the samples were scored.
+    const scoring = session.scoring;
+    const config = scoring?.config;
+    const attacks = config && config.attacks.length > 0 ? config.attacks : [...attacksSeen];
+    const variantsPerSample = config && config.variants > 0 ? config.variants : maxVariants > 0 ? maxVariants : null;
+    const summaryName = `${base}.quarry-${which}.summary.md`;
+    const markdown = summaryMarkdown({
+      datasetFile: session.fileName,
+      date: new Date(),
+      counts: { total: done, ...tally, exported: rows.length, skippedAtIngest: session.issueCount },
+      subset: which,
+      format,
+      exportFile: fileName,
+      policy: session.policy ?? null,
+      model: scoring ? (scoring.modelName ?? config?.model.id ?? null) : null,
+      template: config?.template ?? null,
+      // Scores loaded with the file carry no dtype, device or seed: leave them blank rather than guess.
+      dtype: config && !imported ? config.dtype : null,
+      device: config && !imported ? config.device : null,
+      attacks,
+      variantsPerSample,
+      seed: config && !imported && attacks.length > 0 ? config.seed : null,
+      scores: rows.map((r): SampleScores | null => r.meta.scores),
+    });
+    const summary = { blob: new Blob([markdown], { type: 'text/markdown;charset=utf-8' }), fileName: summaryName };
+    return { blob, fileName, count: rows.length, summary };
   },
 });

@@ -4,7 +4,7 @@ import type { Decision, FieldMapping, IngestIssue, RawRecord, Sample } from '../
 import type { RpcMethod } from '../lib/workerRpc';
 import type { SessionRecord } from '../persist/db';
 
-export type ExportFormat = 'jsonl' | 'csv';
+export type ExportFormat = 'jsonl' | 'csv' | 'parquet';
 export type ExportWhich = 'all' | 'accepted' | 'rejected';
 
 export type LoadEvent =
@@ -14,6 +14,15 @@ export type LoadEvent =
 export type IngestResult =
   | { outcome: 'loaded'; session: SessionRecord; decisions: Record<string, Exclude<Decision, 'undecided'>> }
   | { outcome: 'needs-mapping'; columns: string[]; preview: RawRecord[] };
+
+/** An export: the data file and its summary card (Markdown), each to be saved beside the other. */
+export interface ExportResult {
+  blob: Blob;
+  fileName: string;
+  /** Rows written. */
+  count: number;
+  summary: { blob: Blob; fileName: string };
+}
 
 export type DataApi = {
   ingest: RpcMethod<
@@ -25,6 +34,6 @@ export type DataApi = {
   export: RpcMethod<
     { sessionId: string; format: ExportFormat; which: ExportWhich },
     { type: 'progress'; done: number; total: number },
-    { blob: Blob; fileName: string; count: number }
+    ExportResult
   >;
 };

@@ -43,6 +43,7 @@ const info: LoadInfo = {
   embedDtype: null,
   numThreads: null,
   batchInvariant: true,
+  prefixCache: true,
 };
 
 function fakeEngine(): Engine & { disposed: number } {

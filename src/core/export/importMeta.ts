@@ -1,19 +1,8 @@
 // The inverse of the export's `quarry` object: a file that Quarry (or its CLI) wrote can be loaded
 // again with its ids, scores, variants and decisions — e.g. shards scored offline with
 // `npm run score -- --shard I/N`, concatenated, then curated in the browser.
-import type { QuarryRecordMeta, RawRecord, SampleScores, VariantScores } from '../types';
+import { SCORE_KEYS, type QuarryRecordMeta, type RawRecord, type SampleScores, type VariantScores } from '../types';
 
-export const SCORE_FIELDS = [
-  's_a_given_q',
-  's_a',
-  'ifd',
-  'aifd',
-  'aifd_max',
-  'aifd_min',
-  'aifd_gap',
-  'dist_consistency',
-  'embed_consistency',
-] as const satisfies readonly (keyof SampleScores)[];
 
 const isNum = (v: unknown): v is number | null => v === null || (typeof v === 'number' && Number.isFinite(v));
 
@@ -21,7 +10,7 @@ function readScores(v: unknown): SampleScores | null {
   if (v === null || typeof v !== 'object') return null;
   const o = v as Record<string, unknown>;
   const out = {} as SampleScores;
-  for (const k of SCORE_FIELDS) {
+  for (const k of SCORE_KEYS) {
     const x = o[k] ?? null;
     if (!isNum(x)) return null;
     out[k] = x;

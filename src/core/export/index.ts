@@ -1,5 +1,5 @@
 // Export of curated records: JSONL (raw record + `quarry` metadata) and CSV. Pure TypeScript.
-import type { QuarryRecordMeta, RawRecord, SampleScores } from '../types';
+import { SCORE_KEYS, type QuarryRecordMeta, type RawRecord, type SampleScores } from '../types';
 
 export interface ExportRow {
   raw: RawRecord;
@@ -9,18 +9,8 @@ export interface ExportRow {
 /** Line ending used by the CSV export (RFC 4180). */
 export const CSV_EOL = '\r\n';
 
-/** Score columns of the CSV export, in order (each becomes `quarry_<name>`). */
-export const SCORE_KEYS: ReadonlyArray<keyof SampleScores> = [
-  's_a_given_q',
-  's_a',
-  'ifd',
-  'aifd',
-  'aifd_max',
-  'aifd_min',
-  'aifd_gap',
-  'dist_consistency',
-  'embed_consistency',
-];
+/** Score columns of the exports, in order (each becomes `quarry_<name>`). */
+export { SCORE_KEYS };
 
 /** The quarry columns appended after the raw columns. */
 export const QUARRY_COLUMNS: readonly string[] = ['quarry_id', 'quarry_decision', ...SCORE_KEYS.map((k) => `quarry_${k}`)];

@@ -95,43 +95,111 @@ export function truncateSample(texts: TokenizedText[], maxTokens: number): { tok
   return { toks, truncated };
 }
 
+/** Length of the longest common prefix of `a` and `b`, at most `limit`. */
+export function commonPrefixLength(a: readonly number[], b: readonly number[], limit = Infinity): number {
+  const n = Math.min(a.length, b.length, limit);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+/** Shorter shared prefixes are not worth a separate prefix pass. */
+export const MIN_SHARED_PREFIX = 8;
+
+/**
+ * What the rows of a batch may share as a run-once prefix: their token ids, and per row the
+ * longest prefix it can give up (`caps[i]` = the first position whose logits are needed, so that
+ * every needed logit row is in the part that is run per row).
+ */
+export interface SharedPrefixInput {
+  ids: readonly (readonly number[])[];
+  caps: readonly number[];
+  /** Default MIN_SHARED_PREFIX; a shorter common prefix counts as none. */
+  minPrefix?: number;
+}
+
+/**
+ * The prefix length P the rows `batch` share and can run once: the longest common prefix of their
+ * ids, at most every row's cap; 0 when shorter than minPrefix.
+ */
+export function sharedPrefixLength(batch: readonly number[], shared: SharedPrefixInput): number {
+  if (batch.length === 0) return 0;
+  const first = shared.ids[batch[0]!]!;
+  let p = Math.min(first.length, shared.caps[batch[0]!]!);
+  for (let k = 1; k < batch.length && p > 0; k++) {
+    const i = batch[k]!;
+    p = commonPrefixLength(first, shared.ids[i]!, Math.min(p, shared.caps[i]!));
+  }
+  return p >= (shared.minPrefix ?? MIN_SHARED_PREFIX) ? p : 0;
+}
+
 /**
  * Groups: arrays of sequence indices that must be processed in order (the s(A|Q) of a sample
  * before its s(A|Q') when distribution consistency keeps a reference). Groups are sorted by
  * their longest sequence (longest first), then sequences are packed greedily in that order:
  * a batch is closed when adding the next sequence would break a limit. A sequence that alone
  * exceeds a budget gets a batch of its own.
+ *
+ * With `shared`, a sequence that would shorten the batch's shared prefix by minPrefix tokens or
+ * more starts a new batch, and the budgets count the tokens that are run per row: T = longest row − P, where P
+ * is the prefix the batch's rows share (sharedPrefixLength), run once by the backend, less
+ * minPrefix (the prefix actually run may be that much shorter, see choosePrefix in scorer.ts).
  */
-export function packBatches(lengths: readonly number[], groups: readonly number[][], limits: BatchLimits, vocabSize: number): number[][] {
+export function packBatches(
+  lengths: readonly number[],
+  groups: readonly number[][],
+  limits: BatchLimits,
+  vocabSize: number,
+  shared?: SharedPrefixInput,
+): number[][] {
   const order = groups
     .map((g, gi) => ({ g, gi, len: Math.max(...g.map((i) => lengths[i]!)) }))
     .sort((a, b) => b.len - a.len || a.gi - b.gi);
+  const minPrefix = shared?.minPrefix ?? MIN_SHARED_PREFIX;
   const batches: number[][] = [];
   let cur: number[] = [];
-  let curT = 0;
+  let curLen = 0;
+  let curP = 0; // common prefix of the rows of `cur` (before the minPrefix rule)
+  const effective = (p: number) => (p >= minPrefix ? p : 0);
   for (const { g } of order) {
     for (const i of g) {
       const len = lengths[i]!;
       const B = cur.length + 1;
-      const T = Math.max(curT, len);
+      const maxLen = Math.max(curLen, len);
+      let p = 0;
+      if (shared) {
+        p = cur.length === 0 ? Math.min(len, shared.caps[i]!) : commonPrefixLength(shared.ids[cur[0]!]!, shared.ids[i]!, Math.min(curP, shared.caps[i]!));
+      }
+      // the scorer may run on a cached prefix up to minPrefix tokens shorter (choosePrefix)
+      const T = maxLen - Math.max(0, effective(p) - minPrefix);
       const fits = B <= limits.maxBatch && B * T <= limits.tokenBudget && B * T * vocabSize * 4 <= limits.logitsBudgetBytes;
-      if (cur.length > 0 && !fits) {
+      // a row that would cut the batch's shared prefix short (an s(A) text after the s(A|Q) texts,
+      // another template header) starts a new batch instead
+      const cutsPrefix = shared !== undefined && cur.length > 1 && effective(curP) - effective(p) >= minPrefix;
+      if (cur.length > 0 && (!fits || cutsPrefix)) {
         batches.push(cur);
         cur = [];
-        curT = 0;
+        curLen = 0;
+        p = shared ? Math.min(len, shared.caps[i]!) : 0;
       }
       cur.push(i);
-      curT = Math.max(curT, len);
+      curLen = Math.max(curLen, len);
+      curP = p;
     }
   }
   if (cur.length > 0) batches.push(cur);
   return batches;
 }
 
-/** Right-pads id sequences; position_ids = cumsum(mask) − 1 with pads set to 1. */
-export function padBatch(seqs: readonly (readonly number[])[], padId: number): PaddedBatch {
+/**
+ * Right-pads id sequences; position_ids = cumsum(mask) − 1 with pads set to 1. With `prefix`
+ * (tokens every row shares, run once by the backend), `seqs` are the rows' tokens AFTER the
+ * prefix and their positions continue from prefix.length.
+ */
+export function padBatch(seqs: readonly (readonly number[])[], padId: number, prefix?: readonly number[]): PaddedBatch {
   const B = seqs.length;
   const T = Math.max(1, ...seqs.map((s) => s.length));
+  const P = prefix?.length ?? 0;
   const inputIds = new BigInt64Array(B * T);
   const attentionMask = new BigInt64Array(B * T);
   const positionIds = new BigInt64Array(B * T);
@@ -142,7 +210,7 @@ export function padBatch(seqs: readonly (readonly number[])[], padId: number): P
       if (t < s.length) {
         inputIds[k] = BigInt(s[t]!);
         attentionMask[k] = 1n;
-        positionIds[k] = BigInt(t);
+        positionIds[k] = BigInt(P + t);
       } else {
         inputIds[k] = pad;
         attentionMask[k] = 0n;
@@ -150,7 +218,9 @@ export function padBatch(seqs: readonly (readonly number[])[], padId: number): P
       }
     }
   });
-  return { B, T, inputIds, attentionMask, positionIds, lengths: seqs.map((s) => s.length) };
+  const batch: PaddedBatch = { B, T, inputIds, attentionMask, positionIds, lengths: seqs.map((s) => s.length) };
+  if (P > 0) batch.prefix = [...prefix!];
+  return batch;
 }
 
 /**

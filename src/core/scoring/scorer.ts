@@ -3,18 +3,18 @@
 
 import type { Sample, VariantScores } from '../types';
 import type { PromptParts, RenderedText, Template } from '../templates';
-import {
-  alignResponseTokens,
-  consistencyFromJs,
-  cosine,
-  jsDivergenceLog,
-  logSoftmaxRow,
-  mean,
-  responseNlls,
-  type ResponseTokens,
-} from '../metrics';
+import { alignResponseTokens, consistencyFromJs, cosine, jsFromStats, refProbs, rowStats, type ResponseTokens } from '../metrics';
 import { emptyScores, sampleScores, variantScores } from '../metrics/aggregate';
-import { packBatches, padBatch, truncateSample, type PlannedSequence } from './planner';
+import {
+  MIN_SHARED_PREFIX,
+  commonPrefixLength,
+  packBatches,
+  padBatch,
+  sharedPrefixLength,
+  truncateSample,
+  type PlannedSequence,
+  type SharedPrefixInput,
+} from './planner';
 import {
   DEFAULT_SCORING_OPTIONS,
   type OutputEmbeddingInfo,
@@ -86,10 +86,12 @@ interface ItemState {
   tokens: { prompted: number; answer: number; response: number };
 }
 
-/** Log-probabilities of the scored response positions of the s(A|Q) sequence, kept for JS. */
+/** Next-token distributions at the scored response positions of the s(A|Q) sequence, kept for JS. */
 interface Reference {
-  /** [rows, V] log-probs; row r is the prediction of response token firstK + r. */
+  /** [rows, V] probabilities (float32); row r is the prediction of response token firstK + r. */
   rows: Float32Array;
+  /** Σ p log p of each row (over the stored float32 values). */
+  plogp: Float64Array;
   firstK: number;
   tokens: ResponseTokens;
   pending: number;
@@ -97,6 +99,46 @@ interface Reference {
 
 function responseTokens(t: TokenizedText): ResponseTokens {
   return { ids: t.ids.slice(t.respStart, t.respEnd), spans: t.respSpans };
+}
+
+/**
+ * Prefix caps for packing: per text, the first position whose logits are needed (max(1, respStart)
+ * − 1), and at most the longest prefix it shares with another text of the request (its
+ * neighbours in lexicographic order), so that a batch of one never turns its own prompt into a
+ * cached prefix that nothing else would use.
+ */
+export function sharedPrefixInput(toks: readonly TokenizedText[]): SharedPrefixInput {
+  const ids = toks.map((t) => t.ids);
+  const order = ids.map((_, i) => i).sort((a, b) => compareIds(ids[a]!, ids[b]!) || a - b);
+  const depth = new Array<number>(ids.length).fill(0);
+  for (let k = 1; k < order.length; k++) {
+    const a = order[k - 1]!;
+    const b = order[k]!;
+    const l = commonPrefixLength(ids[a]!, ids[b]!);
+    depth[a] = Math.max(depth[a]!, l);
+    depth[b] = Math.max(depth[b]!, l);
+  }
+  return { ids, caps: toks.map((t, i) => Math.min(Math.max(1, t.respStart) - 1, depth[i]!)) };
+}
+
+function compareIds(a: readonly number[], b: readonly number[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/**
+ * The prefix a batch actually runs on: its rows' common prefix (length c), or the longest prefix
+ * of it used by an earlier batch when that one is less than MIN_SHARED_PREFIX tokens shorter (a
+ * few more shared tokens are not worth computing another prefix). Records what it picks.
+ */
+export function choosePrefix(ids: readonly number[], c: number, used: number[][]): number {
+  if (c <= 0) return 0;
+  let k = 0;
+  for (const u of used) if (u.length <= c && u.length > k && commonPrefixLength(u, ids, u.length) === u.length) k = u.length;
+  if (c - k < MIN_SHARED_PREFIX) return k;
+  used.push(ids.slice(0, c));
+  return c;
 }
 
 function nanToNull(x: number): number | null {
@@ -153,6 +195,16 @@ export async function scoreItems(
     const [answer, prompted, ...variants] = toks;
     st.tokens = { prompted: prompted!.ids.length, answer: answer!.ids.length, response: prompted!.respEnd - prompted!.respStart };
     const base = seqs.length;
+    if (opts.naive) {
+      // s(A|Q), s(A), then per variant s(A|Q') and s(A) again; run in this order, one per pass.
+      seqs.push({ item: i, kind: 'prompted', variant: -1, tok: prompted! });
+      seqs.push({ item: i, kind: 'answer', variant: -1, tok: answer! });
+      variants.forEach((tok, v) => {
+        seqs.push({ item: i, kind: 'variant', variant: v, tok });
+        seqs.push({ item: i, kind: 'answer', variant: -1, tok: answer! });
+      });
+      return;
+    }
     seqs.push({ item: i, kind: 'answer', variant: -1, tok: answer! });
     seqs.push({ item: i, kind: 'prompted', variant: -1, tok: prompted! });
     variants.forEach((tok, v) => seqs.push({ item: i, kind: 'variant', variant: v, tok }));
@@ -163,57 +215,127 @@ export async function scoreItems(
   });
   onProgress?.({ phase: 'tokenize', done: items.length, total: items.length });
 
-  // 2. Batches, forward passes, per-sequence metrics.
+  // 2. Batches. With a prefix-capable backend, the tokens the rows of a batch share (the template
+  // header) are run once. A row gives up at most the tokens before its first needed logit row,
+  // and only tokens it shares with some other text of the request (never its own whole prompt).
   const lengths = seqs.map((s) => s.tok.ids.length);
-  const batches = packBatches(lengths, groups, opts, V);
+  const usePrefix = opts.prefixCache && !opts.naive && backend.prefixCache === true;
+  const shared: SharedPrefixInput | undefined = usePrefix ? sharedPrefixInput(seqs.map((s) => s.tok)) : undefined;
+  const batches = opts.naive ? seqs.map((_, s) => [s]) : packBatches(lengths, groups, opts, V, shared);
+  const prefixes = new Array<number>(batches.length).fill(0);
+  const usedPrefixes: number[][] = [];
+
+  // 3. Forward passes and per-sequence metrics. With backend.overlap, the next batch's forward
+  // pass is started before the metrics of the current one are computed (the GPU works while JS
+  // does the metrics).
   const refs = new Map<number, Reference>();
-  const scratch = new Float64Array(V);
+  const exps = new Float64Array(V);
+  // With backend.logitRows, only the rows predicting response tokens are computed: per batch row,
+  // where its rows start in the returned [N, V] logits.
+  const selectRows = backend.logitRows === true && !opts.naive;
+  const rowStarts: Int32Array[] = [];
+  const forwardBatch = (k: number): Promise<Float32Array> => {
+    const batch = batches[k]!;
+    const P = shared ? choosePrefix(seqs[batch[0]!]!.tok.ids, sharedPrefixLength(batch, shared), usedPrefixes) : 0;
+    prefixes[k] = P;
+    const padded = padBatch(
+      batch.map((s) => (P > 0 ? seqs[s]!.tok.ids.slice(P) : seqs[s]!.tok.ids)),
+      backend.padId,
+      P > 0 ? seqs[batch[0]!]!.tok.ids.slice(0, P) : undefined,
+    );
+    let expected = padded.B * padded.T;
+    if (selectRows) {
+      const starts = new Int32Array(batch.length);
+      const rows: number[] = [];
+      batch.forEach((s, b) => {
+        const t = seqs[s]!.tok;
+        starts[b] = rows.length;
+        // token j is predicted by position j − 1, i.e. row j − 1 − P of this batch row
+        for (let j = Math.max(1, t.respStart); j < t.respEnd; j++) rows.push(b * padded.T + j - 1 - P);
+      });
+      rowStarts[k] = starts;
+      padded.logitRows = Int32Array.from(rows);
+      expected = rows.length;
+    }
+    return backend.forward(padded, signal).then((logits) => {
+      if (logits.length !== expected * V) throw new Error(`forward returned ${logits.length} logits, expected ${expected}x${V}`);
+      return logits;
+    });
+  };
   let done = 0;
   onProgress?.({ phase: 'score', done, total: seqs.length });
-  for (const batch of batches) {
-    await yieldToEventLoop();
-    throwIfAborted(signal);
-    const padded = padBatch(
-      batch.map((s) => seqs[s]!.tok.ids),
-      backend.padId,
-    );
-    const logits = await backend.forward(padded, signal);
-    const T = padded.T;
-    if (logits.length !== padded.B * T * V) throw new Error(`forward returned ${logits.length} logits, expected ${padded.B}x${T}x${V}`);
+  let pending: Promise<Float32Array> | null = null;
+  // Only where the model runs off the JS thread's cores (a GPU): on a CPU the two compete.
+  const overlap = !opts.naive && backend.overlap === true;
+  for (let k = 0; k < batches.length; k++) {
+    let logits: Float32Array;
+    if (pending) {
+      logits = await pending;
+      pending = null;
+    } else {
+      await yieldToEventLoop();
+      throwIfAborted(signal);
+      logits = await forwardBatch(k);
+    }
+    if (overlap && k + 1 < batches.length) {
+      await yieldToEventLoop();
+      throwIfAborted(signal);
+      pending = forwardBatch(k + 1);
+      pending.catch(() => undefined); // handled when awaited
+    }
+    const batch = batches[k]!;
+    const P = prefixes[k]!;
+    const T = Math.max(1, ...batch.map((s) => lengths[s]! - P));
     batch.forEach((s, b) => {
       const seq = seqs[s]!;
       const st = states[seq.item]!;
       const t = seq.tok;
-      const rowBase = b * T * V;
-      const nll = responseNlls(logits, rowBase, V, t.ids, t.respStart, t.respEnd);
-      const ce = nanToNull(mean(nll));
-      if (seq.kind === 'answer') st.sA = ce;
-      else if (seq.kind === 'prompted') {
-        st.sAQ = ce;
+      const firstJ = Math.max(1, t.respStart);
+      // offset (in this batch's logits) of the row that predicts token j of the sequence
+      const sel = rowStarts[k];
+      const rowOf = sel ? (j: number) => (sel[b]! + j - firstJ) * V : (j: number) => (b * T + j - 1 - P) * V;
+      const nll = (j: number, lse: number) => {
+        const target = t.ids[j]!;
+        if (target < 0 || target >= V) throw new RangeError(`target id ${target} outside vocabulary of ${V}`);
+        return lse - logits[rowOf(j) + target]!;
+      };
+      let sum = 0;
+      let n = 0;
+      if (seq.kind === 'answer') {
+        for (let j = firstJ; j < t.respEnd; j++, n++) sum += nll(j, rowStats(logits, rowOf(j), V).lse);
+        st.sA = n > 0 ? nanToNull(sum / n) : null;
+      } else if (seq.kind === 'prompted') {
         const nv = items[seq.item]!.variants?.length ?? 0;
-        if (wantDist && nv > 0) {
-          const firstJ = Math.max(1, t.respStart);
-          const nRows = Math.max(0, t.respEnd - firstJ);
-          const rows = new Float32Array(nRows * V);
-          for (let r = 0; r < nRows; r++) logSoftmaxRow(logits, rowBase + (firstJ + r - 1) * V, V, rows.subarray(r * V, (r + 1) * V));
-          refs.set(seq.item, { rows, firstK: firstJ - t.respStart, tokens: responseTokens(t), pending: nv });
+        const keep = wantDist && nv > 0;
+        const nRows = Math.max(0, t.respEnd - firstJ);
+        const rows = keep ? new Float32Array(nRows * V) : null;
+        const plogp = keep ? new Float64Array(nRows) : null;
+        for (let j = firstJ; j < t.respEnd; j++, n++) {
+          const rs = rowStats(logits, rowOf(j), V, keep ? exps : undefined);
+          sum += nll(j, rs.lse);
+          if (rows) plogp![j - firstJ] = refProbs(exps, rs, V, rows, (j - firstJ) * V);
         }
+        st.sAQ = n > 0 ? nanToNull(sum / n) : null;
+        if (rows) refs.set(seq.item, { rows, plogp: plogp!, firstK: firstJ - t.respStart, tokens: responseTokens(t), pending: nv });
       } else {
-        st.sAQv[seq.variant] = ce;
         const ref = refs.get(seq.item);
-        if (ref) {
-          const pairs = alignResponseTokens(ref.tokens, responseTokens(t));
-          let js = 0;
-          let n = 0;
-          for (const [ka, kb] of pairs) {
-            const ra = ka - ref.firstK;
-            const jb = t.respStart + kb;
-            if (ra < 0 || jb < 1) continue;
-            logSoftmaxRow(logits, rowBase + (jb - 1) * V, V, scratch);
-            js += jsDivergenceLog(ref.rows, ra * V, scratch, 0, V);
-            n++;
+        // response token kb of this sequence -> row of the reference (-1: not paired)
+        const refRow = new Int32Array(Math.max(0, t.respEnd - t.respStart)).fill(-1);
+        if (ref) for (const [ka, kb] of alignResponseTokens(ref.tokens, responseTokens(t))) refRow[kb] = ka - ref.firstK;
+        let js = 0;
+        let nJs = 0;
+        for (let j = firstJ; j < t.respEnd; j++, n++) {
+          const ra = refRow[j - t.respStart]!;
+          const rs = rowStats(logits, rowOf(j), V, ra >= 0 ? exps : undefined);
+          sum += nll(j, rs.lse);
+          if (ra >= 0) {
+            js += jsFromStats(ref!.rows, ra * V, ref!.plogp[ra]!, exps, rs, V);
+            nJs++;
           }
-          st.dist[seq.variant] = n > 0 ? consistencyFromJs(js / n) : null;
+        }
+        st.sAQv[seq.variant] = n > 0 ? nanToNull(sum / n) : null;
+        if (ref) {
+          st.dist[seq.variant] = nJs > 0 ? consistencyFromJs(js / nJs) : null;
           if (--ref.pending <= 0) refs.delete(seq.item);
         }
       }
@@ -222,12 +344,12 @@ export async function scoreItems(
     onProgress?.({ phase: 'score', done, total: seqs.length });
   }
 
-  // 3. Output-embedding consistency (AIOEC): greedy outputs under Q and each Q', embedded.
+  // 4. Output-embedding consistency (AIOEC): greedy outputs under Q and each Q', embedded.
   if (opts.embedConsistency && backend.generate && backend.embed) {
     await embedConsistency(items, states, template, backend, opts, onProgress, signal);
   }
 
-  // 4. Aggregate.
+  // 5. Aggregate.
   return items.map((item, i) => {
     const st = states[i]!;
     const res: ScoreResult = { id: item.sample.id, scores: emptyScores(), variants: [], truncated: st.truncated, tokens: st.tokens };

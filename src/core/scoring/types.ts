@@ -50,8 +50,20 @@ export interface PaddedBatch {
   attentionMask: BigInt64Array;
   /** [B*T] cumsum(mask) - 1, pads set to 1 (as Hugging Face does). */
   positionIds: BigInt64Array;
-  /** Real length of each row. */
+  /** Real length of each row (after the prefix). */
   lengths: number[];
+  /**
+   * Tokens that every row starts with, run once by the backend (ScoringBackend.prefixCache), whose
+   * keys/values the rows attend to: the rows above hold only the tokens AFTER it, their
+   * position ids continue from prefix.length, and forward() returns logits [B, T, V] for those
+   * tokens only. Absent: the rows are whole sequences.
+   */
+  prefix?: number[];
+  /**
+   * Flat positions b·T + t whose logits are needed (ScoringBackend.logitRows): forward() then
+   * returns logits [N, V] for these positions, in this order, instead of [B, T, V].
+   */
+  logitRows?: Int32Array;
 }
 
 /** What the scorer needs from a model runtime. */
@@ -62,6 +74,18 @@ export interface ScoringBackend {
   readonly padId: number;
   /** Tokenizes a rendered text and finds its response tokens. May throw for one text. */
   tokenize(r: RenderedText, addSpecialTokens: boolean): TokenizedText;
+  /**
+   * Whether forward() accepts batches with a `prefix` (see PaddedBatch.prefix): the prefix's
+   * keys/values are computed once (and cached), then the rows run on top of them.
+   */
+  readonly prefixCache?: boolean;
+  /**
+   * Whether the next forward pass should be started before the current batch's metrics are
+   * computed: true when the model runs elsewhere (a GPU); on a CPU both compete for the cores.
+   */
+  readonly overlap?: boolean;
+  /** Whether forward() honours PaddedBatch.logitRows (computes the LM head for those rows only). */
+  readonly logitRows?: boolean;
   /** Forward pass: logits [B, T, V] row-major as float32. */
   forward(batch: PaddedBatch, signal?: AbortSignal): Promise<Float32Array>;
   /** Greedy continuation of each prompt (only the new text). Needed for embed consistency. */
@@ -88,6 +112,17 @@ export interface ScoringOptions extends BatchLimits {
   embedConsistency: boolean;
   /** Greedy tokens generated per prompt for embed consistency. */
   generateTokens: number;
+  /**
+   * Run the prefix the rows of a batch share (the template header) once, when the backend
+   * supports it (ScoringBackend.prefixCache). Same scores up to float rounding.
+   */
+  prefixCache: boolean;
+  /**
+   * Baseline for benchmarks and tests, how reference scripts (Cherry LLM) score: one sample at a
+   * time, every text its own batch-1 forward pass (s(A|Q), s(A), then s(A|Q') and s(A) again for
+   * every variant), no prefix cache, no overlap of model and metric work. Same scores.
+   */
+  naive: boolean;
 }
 
 export const DEFAULT_SCORING_OPTIONS: ScoringOptions = {
@@ -98,6 +133,8 @@ export const DEFAULT_SCORING_OPTIONS: ScoringOptions = {
   distConsistency: true,
   embedConsistency: false,
   generateTokens: 32,
+  prefixCache: true,
+  naive: false,
 };
 
 export interface ScoreProgress {

@@ -26,20 +26,10 @@
 // unknown (so `not ifd >= 1` does NOT keep a sample whose IFD is null), `unknown or true` is true,
 // `unknown and false` is false. `ifd is null` / `ifd is not null` test for missing scores
 // explicitly and are never unknown.
-import type { SampleScores } from '../types';
+import { SCORE_KEYS, type SampleScores } from '../types';
 
 /** Score keys usable in rules, in the order of `SampleScores`. */
-export const RULE_SCORE_FIELDS: ReadonlyArray<keyof SampleScores> = [
-  's_a_given_q',
-  's_a',
-  'ifd',
-  'aifd',
-  'aifd_max',
-  'aifd_min',
-  'aifd_gap',
-  'dist_consistency',
-  'embed_consistency',
-];
+export const RULE_SCORE_FIELDS: ReadonlyArray<keyof SampleScores> = SCORE_KEYS;
 
 /** Sample-length fields usable in rules (characters; never null). */
 export const RULE_LENGTH_FIELDS = ['instruction_length', 'response_length'] as const;

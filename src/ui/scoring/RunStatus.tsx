@@ -35,6 +35,11 @@ export function RunStatus() {
           {engine.numThreads ? ` · ${engine.numThreads} threads` : ''}
         </span>
       )}
+      {engine && (
+        <span className="muted small device-reason" data-testid="engine-reason">
+          {engine.reason}
+        </span>
+      )}
       {run.status === 'paused' && run.message && <span className="muted small">{run.message}</span>}
       {run.status === 'error' && (
         <span className="error-text" role="alert" data-testid="score-error">
@@ -57,6 +62,7 @@ export function RunStatus() {
           </button>
         </>
       ) : (
+        (run.status === 'paused' || run.status === 'error') &&
         run.done < run.total && (
           <button type="button" className="button" onClick={() => void resumeScoring()} data-testid="score-resume">
             Resume

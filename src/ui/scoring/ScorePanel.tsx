@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 import { ATTACKS, ATTACK_NAMES } from '../../core/attacks';
-import type { ScoringConfig } from '../../persist/db';
+import { DEFAULT_HUB, DEFAULT_SCORING, type ScoringConfig } from '../../persist/db';
 import { useDatasetStore } from '../../state/datasetStore';
-import { DEFAULT_HUB, DEFAULT_SCORING, registerPickedFolder, startScoring } from '../../state/scoringController';
+import { registerPickedFolder, startScoring } from '../../state/scoringController';
 import { useScoreStore } from '../../state/scoreStore';
 import { HUB_MODELS, fetchServedModels, folderFiles, looksLikeEmbedder, readDroppedFolder } from './modelRegistry';
 
@@ -63,12 +63,22 @@ export function ScorePanel({ onClose }: { onClose(): void }) {
     }
   };
 
+  const scoredCount = useScoreStore((s) => s.results.size);
   const start = () => {
     const final: ScoringConfig = {
       ...config,
       model: withHost(config.model),
       embedModel: config.embedModel ? withHost(config.embedModel) : null,
     };
+    const previous = session?.scoring?.config;
+    // Scores from other settings are not comparable: a changed configuration starts afresh, so ask first.
+    if (
+      scoredCount > 0 &&
+      previous &&
+      JSON.stringify(previous) !== JSON.stringify(final) &&
+      !confirm(`These settings differ from the ones that produced the ${scoredCount.toLocaleString()} existing scores. Discard them and score again?`)
+    )
+      return;
     localStorage.setItem(LAST_CONFIG_KEY, JSON.stringify({ ...final, model: final.model.kind === 'files' ? DEFAULT_SCORING.model : final.model }));
     onClose();
     void startScoring(final);

@@ -4,6 +4,7 @@ import { useDecisionStore } from '../../state/decisionStore';
 import { useViewStore } from '../../state/viewStore';
 import { useVisibleSamples, useVisibleStore } from '../../state/visibleSamples';
 import { CurationToolbar } from '../actions/CurationToolbar';
+import { RangeChips } from '../charts/RangeEditor';
 
 /** Text filter (debounced so typing stays smooth on large datasets) and decision tallies. */
 export function TableToolbar() {
@@ -40,6 +41,7 @@ export function TableToolbar() {
         {shown === total ? `${total.toLocaleString()} shown` : `${shown.toLocaleString()} of ${total.toLocaleString()} shown`}
       </span>
       {pending && <span className="muted">filtering…</span>}
+      <RangeChips />
       <span className="tally accepted">{accepted.toLocaleString()} accepted</span>
       <span className="tally rejected">{rejected.toLocaleString()} rejected</span>
       <CurationToolbar />

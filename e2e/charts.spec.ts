@@ -1,0 +1,382 @@
+// Charts and score filters (issue #5): histograms, the IFD × AIFD scatter with brushing, per-attack
+// AIFD rise, acceptance; range filters on every score column, score sorts, persistence; and a
+// 100k-sample scale test that watches the main thread while brushing, filtering and sorting.
+import { expect, test, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fixture, loadFile, openApp } from './helpers';
+
+type ScoreKey = 'ifd' | 'aifd' | 'aifd_gap' | 'dist_consistency' | 's_a' | 's_a_given_q' | 'embed_consistency';
+interface Rec {
+  id: string;
+  /** instruction, input and response, lower-cased (for the text filter). */
+  text: string;
+  scores: Record<ScoreKey, number | null> | null;
+  decision: 'accepted' | 'rejected' | null;
+}
+type Ranges = Partial<Record<ScoreKey, { min: number | null; max: number | null }>>;
+
+const SMALL_N = 400;
+const LARGE_N = 100_000;
+let TMP = '';
+let SMALL = '';
+const LARGE = path.join(os.tmpdir(), `quarry-e2e-scored-${LARGE_N}.jsonl`);
+
+function generate(out: string, n: number): Rec[] {
+  execFileSync('node', ['scripts/make-large-scored.mjs', out, String(n)], { stdio: 'inherit' });
+  return readFileSync(out, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const r = JSON.parse(line) as { instruction: string; input: string; output: string; quarry: Omit<Rec, 'text'> };
+      return { ...r.quarry, text: `${r.instruction}\n${r.input}\n${r.output}`.toLowerCase() };
+    });
+}
+
+function matching(recs: Rec[], ranges: Ranges): Rec[] {
+  return recs.filter((r) =>
+    Object.entries(ranges).every(([k, b]) => {
+      const v = r.scores?.[k as ScoreKey];
+      return v !== null && v !== undefined && (b.min === null || v >= b.min) && (b.max === null || v <= b.max);
+    }),
+  );
+}
+
+/** The range filters the app shows as chips (exact bounds from data attributes). */
+async function readRanges(page: Page): Promise<Ranges> {
+  const chips = await page.getByTestId('range-chips').locator('[data-min]').evaluateAll((els) =>
+    els.map((e) => ({ key: e.getAttribute('data-testid')!.replace('range-chip-', ''), min: e.getAttribute('data-min')!, max: e.getAttribute('data-max')! })),
+  );
+  const out: Ranges = {};
+  for (const c of chips) out[c.key as ScoreKey] = { min: c.min === '' ? null : Number(c.min), max: c.max === '' ? null : Number(c.max) };
+  return out;
+}
+
+const shownText = (shown: number, total: number) =>
+  shown === total ? `${total.toLocaleString('en-US')} shown` : `${shown.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} shown`;
+
+/** Scrolls the virtualised table from top to bottom and returns every row's sample id. */
+async function allRowIds(page: Page): Promise<string[]> {
+  const body = page.getByTestId('table-body');
+  await body.evaluate((el) => (el.scrollTop = 0));
+  const ids = new Set<string>();
+  for (;;) {
+    for (const id of await page.getByTestId('sample-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-sample-id')!))) ids.add(id);
+    const done = await body.evaluate((el) => {
+      if (el.scrollTop + el.clientHeight >= el.scrollHeight - 1) return true;
+      el.scrollTop += el.clientHeight - 40;
+      return false;
+    });
+    if (done) break;
+    await page.waitForTimeout(30);
+  }
+  return [...ids];
+}
+
+/** Drags a rectangle over the scatter's plot area, in fractions of its size. */
+async function brush(page: Page, from: [number, number], to: [number, number]) {
+  const box = (await page.getByTestId('scatter-brush').boundingBox())!;
+  await page.mouse.move(box.x + box.width * from[0], box.y + box.height * from[1]);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * ((from[0] + to[0]) / 2), box.y + box.height * ((from[1] + to[1]) / 2), { steps: 4 });
+  await page.mouse.move(box.x + box.width * to[0], box.y + box.height * to[1], { steps: 4 });
+  await page.mouse.up();
+}
+
+/** Clicks a histogram bar (one with a visible height), `fraction` of the way along the x axis. */
+async function clickBar(page: Page, testId: string, fraction: number) {
+  await page.getByTestId(testId).scrollIntoViewIfNeeded();
+  const boxes = await page
+    .getByTestId(testId)
+    .locator('.recharts-bar-rectangle path')
+    .evaluateAll((els) =>
+      els
+        .map((e) => e.getBoundingClientRect())
+        .filter((r) => r.height > 2)
+        .map((r) => ({ x: r.x + r.width / 2, y: r.y + r.height - 1 }))
+        .sort((a, b) => a.x - b.x),
+    );
+  expect(boxes.length).toBeGreaterThan(3);
+  const b = boxes[Math.min(boxes.length - 1, Math.floor(boxes.length * fraction))]!;
+  await page.mouse.click(b.x, b.y);
+}
+
+async function setRange(page: Page, key: ScoreKey, min: string, max: string) {
+  await page.getByTestId(`range-button-${key}`).click();
+  await page.getByTestId('range-min').fill(min);
+  await page.getByTestId('range-max').fill(max);
+  await page.getByTestId('range-apply').click();
+}
+
+async function cellValues(page: Page, key: ScoreKey): Promise<number[]> {
+  return (await page.getByTestId(`cell-${key}`).allTextContents()).map((t) => (t === '—' ? Number.NaN : Number(t)));
+}
+
+test.describe('charts and score filters', () => {
+  let recs: Rec[] = [];
+  test.beforeAll(() => {
+    TMP = mkdtempSync(path.join(os.tmpdir(), 'quarry-charts-'));
+    SMALL = path.join(TMP, `scored-${SMALL_N}.jsonl`);
+    recs = generate(SMALL, SMALL_N);
+  });
+  test.afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+
+  test('charts show the scores; brushing, bars and column ranges filter the table; sorts; reload keeps the ranges', async ({ page }) => {
+    await openApp(page, { demo: false });
+    await loadFile(page, SMALL);
+    await expect(page.getByTestId('row-count')).toHaveText(String(SMALL_N));
+
+    // Charts reflect the scored samples.
+    const scored = recs.filter((r) => r.scores).length;
+    await expect(page.getByTestId('charts-scored')).toHaveText(`${scored} of ${SMALL_N} samples scored`);
+    for (const id of ['scatter', 'hist-ifd', 'hist-aifd', 'hist-aifd_gap', 'hist-dist_consistency', 'hist-embed_consistency', 'attack-chart', 'acceptance'])
+      await expect(page.getByTestId(id)).toBeVisible();
+    await expect(page.getByTestId('hist-ifd')).toContainText(`${scored} scored`);
+    await expect(page.getByTestId('scatter-sample-note')).toHaveText(`${scored} points`);
+    await expect(page.getByTestId('acceptance-accepted')).toContainText(String(recs.filter((r) => r.decision === 'accepted').length));
+    await expect(page.getByTestId('acceptance-rejected')).toContainText(String(recs.filter((r) => r.decision === 'rejected').length));
+    await expect(page.getByTestId('acceptance-undecided')).toContainText(String(recs.filter((r) => !r.decision).length));
+    // textbugger is generated to hurt most, checklist least.
+    const attacks = (await page.getByTestId('attack-chart').getAttribute('data-order'))!.split(' ');
+    await expect(page.getByTestId('attack-chart')).toContainText('textbugger');
+    expect(attacks[0]).toBe('textbugger');
+    expect(attacks[attacks.length - 1]).toBe('checklist');
+
+    // Brush the scatter: the table shows exactly the samples inside the IFD and AIFD ranges.
+    await brush(page, [0.2, 0.15], [0.65, 0.75]);
+    await expect(page.getByTestId('range-chip-ifd')).toBeVisible();
+    await expect(page.getByTestId('range-chip-aifd')).toBeVisible();
+    const brushed = await readRanges(page);
+    expect(Object.keys(brushed).sort()).toEqual(['aifd', 'ifd']);
+    const inBrush = matching(recs, brushed);
+    expect(inBrush.length).toBeGreaterThan(10);
+    expect(inBrush.length).toBeLessThan(scored);
+    await expect(page.getByTestId('shown-count')).toHaveText(shownText(inBrush.length, SMALL_N));
+    expect((await allRowIds(page)).sort()).toEqual(inBrush.map((r) => r.id).sort());
+    for (const v of await cellValues(page, 'ifd')) expect(v).toBeGreaterThanOrEqual(brushed.ifd!.min! - 5e-4);
+    await expect(page.getByTestId('scatter-brush-rect')).toBeVisible();
+    await page.getByTestId('table-body').evaluate((el) => (el.scrollTop = 0));
+    mkdirSync('test-results/screenshots', { recursive: true });
+    await page.screenshot({ path: 'test-results/screenshots/charts.png' });
+
+    // A click (no drag) on the scatter selects the grid cell under the pointer.
+    const plot = (await page.getByTestId('scatter-brush').boundingBox())!;
+    await page.mouse.click(plot.x + plot.width * 0.45, plot.y + plot.height * 0.45);
+    await expect.poll(async () => (await readRanges(page)).ifd?.min).not.toBe(brushed.ifd!.min);
+    const cell = await readRanges(page);
+    expect(cell.ifd!.min).toBeLessThan(cell.ifd!.max!);
+    expect(cell.aifd!.min).toBeLessThan(cell.aifd!.max!);
+    await expect(page.getByTestId('shown-count')).toHaveText(shownText(matching(recs, cell).length, SMALL_N));
+
+    // Clear the brush; click a histogram bar: that score's range.
+    await page.getByTestId('scatter-clear').click();
+    await expect(page.getByTestId('range-chips')).toHaveCount(0);
+    await expect(page.getByTestId('shown-count')).toHaveText(shownText(SMALL_N, SMALL_N));
+    await clickBar(page, 'hist-aifd_gap', 0.3);
+    await expect(page.getByTestId('range-chip-aifd_gap')).toBeVisible();
+    const barRange = await readRanges(page);
+    await expect(page.getByTestId('shown-count')).toHaveText(shownText(matching(recs, barRange).length, SMALL_N));
+    await page.getByTestId('range-chip-clear-aifd_gap').click();
+    await expect(page.getByTestId('range-chips')).toHaveCount(0);
+
+    // A range typed in a column header.
+    await setRange(page, 'dist_consistency', '0.9', '');
+    await expect(page.getByTestId('range-chip-dist_consistency')).toContainText('Dist. consistency ≥ 0.9');
+    const dist = matching(recs, { dist_consistency: { min: 0.9, max: null } });
+    await expect(page.getByTestId('shown-count')).toHaveText(shownText(dist.length, SMALL_N));
+    for (const v of await cellValues(page, 'dist_consistency')) expect(v).toBeGreaterThanOrEqual(0.9 - 5e-4);
+    await setRange(page, 's_a', '1', '3');
+    const both = matching(recs, { dist_consistency: { min: 0.9, max: null }, s_a: { min: 1, max: 3 } });
+    await expect(page.getByTestId('shown-count')).toHaveText(shownText(both.length, SMALL_N));
+
+    // Sort by a score column: ascending, then descending.
+    await page.getByTestId('header-aifd_gap').click();
+    await expect(page.getByTestId('header-aifd_gap')).toHaveAttribute('aria-sort', 'ascending');
+    const asc = await cellValues(page, 'aifd_gap');
+    expect(asc.length).toBeGreaterThan(5);
+    expect(asc).toEqual([...asc].sort((a, b) => a - b));
+    expect(asc[0]).toBeCloseTo(Math.min(...both.map((r) => r.scores!.aifd_gap!)), 3);
+    await page.getByTestId('header-aifd_gap').click();
+    await expect(page.getByTestId('header-aifd_gap')).toHaveAttribute('aria-sort', 'descending');
+    const desc = await cellValues(page, 'aifd_gap');
+    expect(desc).toEqual([...desc].sort((a, b) => b - a));
+
+    // Reload: the ranges (and the sort) come back with the session.
+    await page.waitForTimeout(400); // the view is saved debounced
+    await page.reload();
+    await expect(page.getByTestId('row-count')).toHaveText(String(SMALL_N));
+    await expect(page.getByTestId('range-chip-dist_consistency')).toBeVisible();
+    await expect(page.getByTestId('range-chip-s_a')).toBeVisible();
+    expect(await readRanges(page)).toEqual({ s_a: { min: 1, max: 3 }, dist_consistency: { min: 0.9, max: null } });
+    await expect(page.getByTestId('shown-count')).toHaveText(shownText(both.length, SMALL_N));
+    await expect(page.getByTestId('header-aifd_gap')).toHaveAttribute('aria-sort', 'descending');
+    expect(await cellValues(page, 'aifd_gap')).toEqual(desc);
+  });
+
+  test('unscored rows sort last; columns can be hidden; the panel remembers it is closed; no scores: a hint', async ({ page }) => {
+    await openApp(page, { demo: false });
+    await loadFile(page, SMALL);
+    await expect(page.getByTestId('row-count')).toHaveText(String(SMALL_N));
+    await page.getByTestId('header-ifd').click();
+    await page.getByTestId('header-ifd').click();
+    await expect(page.getByTestId('header-ifd')).toHaveAttribute('aria-sort', 'descending');
+    await page.getByTestId('table-body').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    const unscored = recs.filter((r) => !r.scores).length;
+    expect(unscored).toBeGreaterThan(0);
+    await expect.poll(async () => (await cellValues(page, 'ifd')).slice(-unscored).every(Number.isNaN)).toBe(true);
+
+    await page.getByTestId('columns-button').click();
+    await page.getByTestId('column-toggle-s_a_given_q').uncheck();
+    await expect(page.getByTestId('header-s_a_given_q')).toHaveCount(0);
+    await page.keyboard.press('Escape');
+
+    await page.getByTestId('charts-toggle').click();
+    await expect(page.getByTestId('charts-body')).toHaveCount(0);
+    await page.reload();
+    await expect(page.getByTestId('row-count')).toHaveText(String(SMALL_N));
+    await expect(page.getByTestId('charts-panel')).toBeVisible();
+    await expect(page.getByTestId('charts-body')).toHaveCount(0);
+    await expect(page.getByTestId('header-s_a_given_q')).toHaveCount(0);
+    await page.getByTestId('charts-toggle').click();
+    await expect(page.getByTestId('scatter')).toBeVisible();
+
+    await loadFile(page, fixture('alpaca.jsonl'));
+    await expect(page.getByTestId('row-count')).toHaveText('8');
+    await expect(page.getByTestId('charts-hint')).toBeVisible();
+  });
+});
+
+/**
+ * Installs a long-task observer in the page (once per page) and starts a new record; returns a
+ * getter that takes (and clears) the durations of the long tasks seen since.
+ */
+async function watchLongTasks(page: Page) {
+  await page.evaluate(() => {
+    const w = window as unknown as { __longTasks?: number[] };
+    if (w.__longTasks) {
+      w.__longTasks.length = 0;
+      return;
+    }
+    const tasks: number[] = (w.__longTasks = []);
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) tasks.push(e.duration);
+    }).observe({ type: 'longtask' });
+  });
+  return () => page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks.splice(0));
+}
+
+test.describe('charts at scale', () => {
+  test.describe.configure({ timeout: 600_000 });
+  let recs: Rec[] = [];
+  test.beforeAll(() => {
+    recs = generate(LARGE, LARGE_N);
+  });
+
+  test(`${LARGE_N.toLocaleString('en-US')} scored samples: brushing, range filters and score sorts keep every main-thread task under 200 ms`, async ({ page }) => {
+    await openApp(page, { demo: false });
+    const loadTasks = await watchLongTasks(page);
+    const t0 = Date.now();
+    await loadFile(page, LARGE);
+    await expect(page.getByTestId('row-count')).toHaveText(String(LARGE_N), { timeout: 400_000 });
+    const scored = recs.filter((r) => r.scores).length;
+    await expect(page.getByTestId('charts-scored')).toHaveText(`${scored.toLocaleString('en-US')} of ${LARGE_N.toLocaleString('en-US')} samples scored`, { timeout: 60_000 });
+    await expect(page.getByTestId('scatter-sample-note')).toContainText(`of ${scored.toLocaleString('en-US')} shown`);
+    const shownPoints = Number((await page.getByTestId('scatter-sample-note').textContent())!.split(' of ')[0]!.replace(/,/g, ''));
+    expect(shownPoints).toBeLessThanOrEqual(2000);
+    const loadMs = Date.now() - t0;
+    await page.waitForTimeout(500);
+    // For the record (not asserted here: loading is e2e/scale.spec.ts's subject): loading the file
+    // and the charts' first render.
+    const longestTaskWhileLoadingMs = Math.max(0, ...(await loadTasks()));
+
+    const longTasks = await watchLongTasks(page);
+    const steps: Record<string, { ms: number; longestTaskMs: number }> = {};
+    const step = async (name: string, act: () => Promise<void>, settled: () => Promise<void>) => {
+      const t = Date.now();
+      await act();
+      await settled();
+      const ms = Date.now() - t;
+      await page.waitForTimeout(150); // let trailing renders finish inside this step
+      const tasks = await longTasks();
+      steps[name] = { ms, longestTaskMs: Math.max(0, ...tasks) };
+    };
+    const expectShown = (ranges: Ranges) => expect(page.getByTestId('shown-count')).toHaveText(shownText(matching(recs, ranges).length, LARGE_N), { timeout: 30_000 });
+
+    await step(
+      'brush scatter',
+      () => brush(page, [0.25, 0.2], [0.6, 0.7]),
+      async () => {
+        await expect(page.getByTestId('range-chip-aifd')).toBeVisible();
+        await expectShown(await readRanges(page));
+      },
+    );
+    await step(
+      'brush again',
+      () => brush(page, [0.3, 0.25], [0.75, 0.8]),
+      async () => expectShown(await readRanges(page)),
+    );
+    await step(
+      'sort by IFD',
+      () => page.getByTestId('header-ifd').click(),
+      () => expect(page.getByTestId('header-ifd')).toHaveAttribute('aria-sort', 'ascending'),
+    );
+    await step(
+      'range on dist. consistency',
+      () => setRange(page, 'dist_consistency', '0.8', '0.98'),
+      async () => expectShown(await readRanges(page)),
+    );
+    await step(
+      'sort by AIFD gap',
+      () => page.getByTestId('header-aifd_gap').click(),
+      async () => {
+        await expect(page.getByTestId('header-aifd_gap')).toHaveAttribute('aria-sort', 'ascending');
+        await expect(page.getByTestId('sample-row').first()).toBeVisible();
+      },
+    );
+    await step(
+      'click histogram bar',
+      async () => {
+        await page.getByTestId('range-clear-all').click();
+        await expectShown({});
+        await clickBar(page, 'hist-ifd', 0.5);
+      },
+      async () => {
+        await expect(page.getByTestId('range-chip-ifd')).toBeVisible();
+        await expectShown(await readRanges(page));
+      },
+    );
+    await step(
+      'text filter',
+      () => page.getByTestId('filter-input').fill('ocean energy'),
+      async () => {
+        const inRange = matching(recs, await readRanges(page)).filter((r) => r.text.includes('ocean energy'));
+        await expect(page.getByTestId('shown-count')).toHaveText(shownText(inRange.length, LARGE_N), { timeout: 30_000 });
+      },
+    );
+    await step(
+      'clear everything',
+      async () => {
+        await page.getByTestId('filter-input').fill('');
+        await page.getByTestId('range-chip-clear-ifd').click();
+      },
+      () => expectShown({}),
+    );
+    await step(
+      'scroll the table',
+      async () => {
+        for (let i = 1; i <= 5; i++) await page.getByTestId('table-body').evaluate((el, f) => (el.scrollTop = el.scrollHeight * f), i / 6);
+      },
+      async () => undefined,
+    );
+
+    const longest = Math.max(...Object.values(steps).map((s) => s.longestTaskMs));
+    const result = { samples: LARGE_N, scored, scatterPoints: shownPoints, loadMs, longestTaskWhileLoadingMs, longestTaskMs: longest, steps };
+    console.log('charts-scale:', JSON.stringify(result, null, 2));
+    mkdirSync('test-results', { recursive: true });
+    writeFileSync('test-results/charts-scale.json', JSON.stringify(result, null, 2));
+    await page.screenshot({ path: 'test-results/screenshots/charts-scale.png' });
+    expect(longest).toBeLessThan(200);
+  });
+});

@@ -1,0 +1,118 @@
+// Undo history: the pure stack helpers, and persistence through IndexedDB (fake-indexeddb in Node).
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { getDb, type StoredHistoryStep } from '../persist/db';
+import { HISTORY_LIMITS, historyReady, pushStep, stacksFromRows, toHistoryRow, useDecisionStore, type HistoryStep } from './decisionStore';
+
+const diff = (label: string, n = 1) => ({ label, changes: Array.from({ length: n }, (_, i) => ({ id: `${label}${i}`, from: 'undecided' as const, to: 'accepted' as const })) });
+const step = (seq: number, n = 1): HistoryStep => ({ seq, ...diff(`s${seq}-`, n) });
+const store = () => useDecisionStore.getState();
+
+describe('pushStep', () => {
+  it('numbers steps on from the top of the stack', () => {
+    const a = pushStep([], diff('a'));
+    expect(a.step.seq).toBe(0);
+    expect(pushStep(a.undo, diff('b')).step.seq).toBe(1);
+    expect(a.forgotten).toBe(0);
+  });
+  it('forgets the oldest steps beyond the step limit', () => {
+    const undo = [step(5), step(6), step(7)];
+    const r = pushStep(undo, diff('x'), { steps: 3, changes: 1000 });
+    expect(r.undo.map((s) => s.seq)).toEqual([6, 7, 8]);
+    expect(r.forgotten).toBe(1);
+  });
+  it('forgets old steps beyond the change limit, but always keeps the newest', () => {
+    const r = pushStep([step(0, 4), step(1, 4)], diff('big', 7), { steps: 100, changes: 10 });
+    expect(r.undo.map((s) => s.seq)).toEqual([2]);
+    const huge = pushStep([], diff('huge', 50), { steps: 100, changes: 10 });
+    expect(huge.undo).toHaveLength(1);
+  });
+});
+
+describe('stacksFromRows', () => {
+  const row = (seq: number, state: StoredHistoryStep['state']) => toHistoryRow('s', step(seq), state);
+  it('rebuilds undo (oldest first) and redo (next to redo last) from rows in any order', () => {
+    const { undo, redo } = stacksFromRows([row(3, 'undone'), row(1, 'done'), row(2, 'done'), row(4, 'undone')]);
+    expect(undo.map((s) => s.seq)).toEqual([1, 2]);
+    expect(redo.map((s) => s.seq)).toEqual([4, 3]);
+    expect(undo[0]).toEqual(step(1));
+  });
+  it('drops redo steps below a done step (inconsistent) and applies the limits', () => {
+    expect(stacksFromRows([row(1, 'undone'), row(2, 'done')]).redo).toEqual([]);
+    const many = Array.from({ length: 10 }, (_, i) => row(i, i < 8 ? 'done' : 'undone'));
+    const { undo, redo } = stacksFromRows(many, { steps: 5, changes: 1000 });
+    expect(undo.map((s) => s.seq)).toEqual([5, 6, 7]);
+    expect(redo.map((s) => s.seq)).toEqual([9, 8]);
+  });
+});
+
+describe('history persistence', () => {
+  const rows = (sessionId: string) => getDb().history.where('sessionId').equals(sessionId).sortBy('seq');
+
+  it('survives a reload: undo and redo work on the restored stacks', async () => {
+    const sid = 'persist-1';
+    await getDb().sessions.put({ id: sid } as never);
+    store().reset(sid, {});
+    await historyReady();
+    await store().decide(['a'], 'accepted', 'Accept');
+    await store().decide(['b', 'c'], 'rejected', 'Reject filtered');
+    await store().decide(['d'], 'accepted', 'Accept');
+    await store().undo();
+    expect((await rows(sid)).map((r) => [r.seq, r.state])).toEqual([
+      [0, 'done'],
+      [1, 'done'],
+      [2, 'undone'],
+    ]);
+
+    // "Reload": the session is activated again with the decisions stored in IndexedDB.
+    const stored = await getDb().decisions.where('sessionId').equals(sid).toArray();
+    const decisions = Object.fromEntries(stored.map((d) => [d.sampleId, d.decision]));
+    expect(decisions).toEqual({ a: 'accepted', b: 'rejected', c: 'rejected' });
+    store().reset(null, {});
+    store().reset(sid, decisions);
+    expect(store().historyLoading).toBe(true);
+    await store().undo(); // waits for the history, then undoes the bulk step
+    expect(store().decisions).toEqual({ a: 'accepted' });
+    expect(store().undoStack.map((s) => s.label)).toEqual(['Accept']);
+    expect(store().redoStack.map((s) => s.label)).toEqual(['Accept', 'Reject filtered']);
+    await store().redo();
+    await store().redo();
+    expect(store().decisions).toEqual({ a: 'accepted', b: 'rejected', c: 'rejected', d: 'accepted' });
+
+    // A new decision drops the redo stack, in memory and on disk.
+    await store().undo();
+    await store().decide(['e'], 'rejected', 'Reject');
+    expect(store().redoStack).toEqual([]);
+    expect((await rows(sid)).map((r) => [r.seq, r.state, r.label])).toEqual([
+      [0, 'done', 'Accept'],
+      [1, 'done', 'Reject filtered'],
+      [2, 'done', 'Reject'],
+    ]);
+  });
+
+  it('keeps at most the step limit on disk', async () => {
+    const sid = 'persist-2';
+    await getDb().sessions.put({ id: sid } as never);
+    store().reset(sid, {});
+    await historyReady();
+    const n = HISTORY_LIMITS.steps + 5;
+    for (let i = 0; i < n; i++) await store().decide([`x${i}`], 'accepted');
+    expect(store().undoStack).toHaveLength(HISTORY_LIMITS.steps);
+    const stored = await rows(sid);
+    expect(stored).toHaveLength(HISTORY_LIMITS.steps);
+    expect(stored[0]!.seq).toBe(5);
+    expect(Object.keys(store().decisions)).toHaveLength(n); // forgetting history never forgets decisions
+  });
+
+  it('forgets the history of deleted sessions', async () => {
+    const sid = 'persist-3';
+    await getDb().sessions.put({ id: sid } as never);
+    store().reset(sid, {});
+    await historyReady();
+    await store().decide(['a'], 'accepted');
+    expect(await rows(sid)).toHaveLength(1);
+    await getDb().deleteSession(sid);
+    store().reset(null, {});
+    await expect.poll(async () => (await rows(sid)).length).toBe(0);
+  });
+});

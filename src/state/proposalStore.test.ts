@@ -1,0 +1,130 @@
+import 'fake-indexeddb/auto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { ScoreResult } from '../core/scoring/types';
+import type { Sample, SampleScores } from '../core/types';
+import { DEFAULT_VIEW, getDb, type SessionRecord } from '../persist/db';
+import { useDatasetStore } from './datasetStore';
+import { decisionsSettled, useDecisionStore } from './decisionStore';
+import { applyPolicy, canUndoApplied, currentProposal, reviewActions, startReview, undoApplied, useProposalStore } from './proposalStore';
+import { useScoreStore } from './scoreStore';
+import { useViewStore } from './viewStore';
+
+const NULLS: SampleScores = {
+  s_a_given_q: null,
+  s_a: null,
+  ifd: null,
+  aifd: null,
+  aifd_max: null,
+  aifd_min: null,
+  aifd_gap: null,
+  dist_consistency: null,
+  embed_consistency: null,
+};
+
+// IFDs of s0..s9; s9 unscored. Scored 9: IFD < 1 pool = s0 s2 s3 s5 s6 s8 (6).
+const IFD = [0.5, 1.2, 0.9, 0.7, 1.0, 0.95, 0.3, 1.5, 0.8, null];
+
+function sample(i: number): Sample {
+  return { id: `s${i}`, index: i, line: i + 1, instruction: `Instruction ${i}`, input: '', response: `Response ${i}`, history: [] };
+}
+
+async function openSession(): Promise<SessionRecord> {
+  const session: SessionRecord = {
+    id: `t-${Math.random().toString(36).slice(2)}`,
+    name: 'test.jsonl',
+    fileName: 'test.jsonl',
+    fileSize: 1,
+    format: 'jsonl',
+    shape: 'alpaca',
+    mapping: null,
+    status: 'ready',
+    sampleCount: IFD.length,
+    issueCount: 0,
+    createdAt: 0,
+    updatedAt: 0,
+    view: DEFAULT_VIEW,
+  };
+  await getDb().sessions.put(session);
+  const samples = IFD.map((_, i) => sample(i));
+  useDatasetStore.getState().show(session, samples, []);
+  useDecisionStore.getState().reset(session.id, { s1: 'accepted' });
+  const results = new Map<string, ScoreResult>();
+  IFD.forEach((ifd, i) => {
+    if (ifd === null) return;
+    results.set(`s${i}`, { id: `s${i}`, scores: { ...NULLS, ifd }, variants: [], truncated: false, tokens: { prompted: 0, answer: 0, response: 0 } });
+  });
+  useScoreStore.getState().setResults(results);
+  return session;
+}
+
+describe('proposalStore', () => {
+  let session: SessionRecord;
+  beforeEach(async () => {
+    session = await openSession();
+  });
+
+  it('proposes over the open session', () => {
+    const p = currentProposal({ id: 'cherry', topPercent: 50 });
+    // 50% of 9 scored = 4: s5 (0.95), s2 (0.9), s8 (0.8), s3 (0.7)
+    expect([...p.keep].sort()).toEqual(['s2', 's3', 's5', 's8']);
+    expect(p.counts).toEqual({ keep: 4, reject: 5, unscored: 1 });
+  });
+
+  it('applies as one undoable step, remembers the policy, and undoes it', async () => {
+    const before = useDecisionStore.getState().undoStack.length;
+    const step = await applyPolicy({ id: 'cherry', topPercent: 50 });
+    const d = useDecisionStore.getState().decisions;
+    expect(useDecisionStore.getState().undoStack.length).toBe(before + 1);
+    expect(step.diff?.changes.length).toBe(9);
+    expect(d.s2).toBe('accepted');
+    expect(d.s1).toBe('rejected'); // was accepted by hand; the policy rejects it
+    expect(d.s9).toBeUndefined(); // unscored: untouched
+    expect(useProposalStore.getState().lastPolicy).toEqual({ id: 'cherry', topPercent: 50 });
+    expect((await getDb().sessions.get(session.id))?.policy).toEqual({ id: 'cherry', topPercent: 50 });
+    await decisionsSettled();
+    expect(await getDb().decisions.where('sessionId').equals(session.id).count()).toBe(9);
+
+    expect(canUndoApplied()).toBe(true);
+    await undoApplied();
+    expect(useDecisionStore.getState().decisions).toEqual({ s1: 'accepted' });
+    expect(useProposalStore.getState().lastPolicy).toBeNull();
+    expect((await getDb().sessions.get(session.id))?.policy).toBeUndefined();
+    await decisionsSettled();
+    expect(await getDb().decisions.where('sessionId').equals(session.id).count()).toBe(1);
+  });
+
+  it('does not offer to undo once another decision was taken', async () => {
+    await applyPolicy({ id: 'cherry', topPercent: 50 });
+    await useDecisionStore.getState().decide(['s9'], 'accepted');
+    expect(canUndoApplied()).toBe(false);
+    await undoApplied();
+    expect(useDecisionStore.getState().decisions.s2).toBe('accepted');
+  });
+
+  it('reviews proposals one by one, selecting each sample', async () => {
+    const n = startReview({ id: 'cherry', topPercent: 50 }, false);
+    expect(n).toBe(9);
+    expect(useViewStore.getState().selectedId).toBe('s0');
+    await reviewActions.accept(); // s0 proposed reject
+    expect(useDecisionStore.getState().decisions.s0).toBe('rejected');
+    expect(useViewStore.getState().selectedId).toBe('s1');
+    await reviewActions.override(); // s1 proposed reject -> accepted (already)
+    expect(useDecisionStore.getState().decisions.s1).toBe('accepted');
+    reviewActions.skip(); // s2
+    expect(useDecisionStore.getState().decisions.s2).toBeUndefined();
+    expect(useViewStore.getState().selectedId).toBe('s3');
+    reviewActions.back();
+    expect(useViewStore.getState().selectedId).toBe('s2');
+    const r = useProposalStore.getState().review!;
+    expect([r.index, r.accepted, r.overridden, r.skipped]).toEqual([2, 1, 1, 1]);
+    expect(useProposalStore.getState().lastPolicy).toEqual({ id: 'cherry', topPercent: 50 });
+    reviewActions.stop();
+    expect(useProposalStore.getState().review).toBeNull();
+  });
+
+  it('leaves out samples that already have the proposed decision', () => {
+    useDecisionStore.getState().reset(session.id, { s1: 'rejected', s2: 'accepted' });
+    expect(startReview({ id: 'cherry', topPercent: 50 }, true)).toBe(7);
+    expect(useProposalStore.getState().review!.items.map((i) => i.id)).not.toContain('s1');
+  });
+});
