@@ -109,6 +109,9 @@ test('prompt attacks run inside the scoring run: variants, AIFD and consistency 
   await page.getByTestId('score-embed-model').selectOption('local:universal-sentence-encoder-lite');
   await page.getByTestId('score-start').click();
   await waitForRun(page);
+  const attackRate = Number(await page.getByTestId('score-attack-rate').getAttribute('data-rate'));
+  expect(attackRate).toBeGreaterThan(0);
+  console.log(`attack throughput in the browser (WASM, llama2c fp32 + USE-lite): ${attackRate.toFixed(2)} variants/s`);
   const aifd = (await page.getByTestId('cell-aifd').allTextContents()).map(Number);
   expect(aifd).toHaveLength(8);
   for (const v of aifd) expect(v).toBeGreaterThan(0);

@@ -305,16 +305,19 @@ interface TjsSession {
 /**
  * The LM session after patchLogitRows, as transformers.js sees it: the original input names, and
  * every run gets quarry_logit_rows = `pending` (set by forward() right before a scoring pass) or
- * an empty tensor (all rows, e.g. during generation).
+ * an empty tensor (all rows, e.g. during generation). `fetches`, when set, limits the outputs the
+ * runtime copies back (a scoring pass needs the logits only, not the present.* keys/values).
  */
 interface RowSession extends TjsSession {
   pending: unknown;
+  fetches: string[] | null;
 }
 
 function rowSession(inner: TjsSession, config: unknown): RowSession {
   const empty = (new Tensor('int64', new BigInt64Array(0), [0]) as unknown as { ort_tensor: unknown }).ort_tensor;
   const s: RowSession = {
     pending: null,
+    fetches: null,
     inputNames: inner.inputNames.filter((n) => n !== LOGIT_ROWS_INPUT),
     outputNames: inner.outputNames,
     inputMetadata: inner.inputMetadata?.filter((m) => m.name !== LOGIT_ROWS_INPUT),
@@ -322,8 +325,11 @@ function rowSession(inner: TjsSession, config: unknown): RowSession {
     config,
     run(feeds, ...rest) {
       const rows = s.pending ?? empty;
+      const fetches = s.fetches;
       s.pending = null;
-      return inner.run({ ...feeds, [LOGIT_ROWS_INPUT]: rows }, ...rest);
+      s.fetches = null;
+      const all = { ...feeds, [LOGIT_ROWS_INPUT]: rows };
+      return fetches && rest.length === 0 ? inner.run(all, fetches) : inner.run(all, ...rest);
     },
     release: () => inner.release(),
   };
@@ -944,11 +950,15 @@ export class TransformersEngine implements Engine {
         const n = batch.logitRows.length;
         rowSess.pending = (new Tensor('int64', BigInt64Array.from(batch.logitRows, (x) => BigInt(x)), [n]) as unknown as { ort_tensor: unknown }).ort_tensor;
       }
+      // scoring needs the logits only: the present.* outputs are not copied back
+      const session = rows ?? lm.rows;
+      if (session) session.fetches = ['logits'];
       let out: Record<string, TjsTensor>;
       try {
         out = await lm.model(inputs);
       } finally {
         if (rowSess) rowSess.pending = null;
+        if (session) session.fetches = null;
       }
       const logits = out.logits;
       if (!logits) throw new Error('the model returned no logits');
@@ -964,11 +974,8 @@ export class TransformersEngine implements Engine {
    */
   private async prefixKv(ids: number[]): Promise<PrefixEntry> {
     const lm = this.requireLm();
-    let hit = this.prefixCache.lookup(ids);
+    const hit = this.prefixCache.lookup(ids);
     if (hit && hit.ids.length === ids.length) return hit;
-    // Dynamically quantized graphs: a prefix's keys/values would depend on which shorter prefix
-    // happened to be cached; compute them from scratch so they depend on the prefix only.
-    if (!this.info?.batchInvariant) hit = null;
     const from = hit ? hit.ids.length : 0;
     const L = ids.length - from;
     const inputs: Record<string, unknown> = {
@@ -981,7 +988,20 @@ export class TransformersEngine implements Engine {
       for (const [name, t] of hit.kv) past[name] = new Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
       inputs.past_key_values = past;
     }
-    const out = await lm.model(inputs);
+    // only the keys/values are wanted: with the patched LM head, compute the logits of one row
+    if (lm.rows) {
+      lm.rows.pending = (new Tensor('int64', new BigInt64Array([BigInt(L - 1)]), [1]) as unknown as { ort_tensor: unknown }).ort_tensor;
+      lm.rows.fetches = lm.kvNames.map((n) => n.replace('past_key_values.', 'present.'));
+    }
+    let out: Record<string, TjsTensor>;
+    try {
+      out = await lm.model(inputs);
+    } finally {
+      if (lm.rows) {
+        lm.rows.pending = null;
+        lm.rows.fetches = null;
+      }
+    }
     const kv = new Map<string, KvTensor>();
     let bytes = 0;
     try {

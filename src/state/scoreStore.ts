@@ -14,6 +14,8 @@ export interface RunState {
   /** Samples per second in this run (model load excluded), and estimated seconds left. */
   rate: number | null;
   etaSeconds: number | null;
+  /** Adversarial variants found per second of attack search in this run (null without attacks). */
+  attackRate: number | null;
   /** Model download / status line while loading. */
   message: string | null;
   error: string | null;
@@ -39,7 +41,7 @@ interface ScoreState {
   setNotice(notice: string | null): void;
 }
 
-export const IDLE_RUN: RunState = { status: 'idle', done: 0, total: 0, rate: null, etaSeconds: null, message: null, error: null };
+export const IDLE_RUN: RunState = { status: 'idle', done: 0, total: 0, rate: null, etaSeconds: null, attackRate: null, message: null, error: null };
 
 export const useScoreStore = create<ScoreState>((set) => ({
   results: new Map(),

@@ -146,7 +146,7 @@ async function runLoop(): Promise<void> {
     const todo = missing(samples);
     const total = samples.length;
     let done = total - todo.length;
-    store.setRun({ status: 'running', done, total, rate: null, etaSeconds: null, message: null, error: null });
+    store.setRun({ status: 'running', done, total, rate: null, etaSeconds: null, attackRate: null, message: null, error: null });
     const t0 = performance.now();
     let scoredThisRun = 0;
     const attacking = config.variants > 0 && config.attacks.length > 0;
@@ -155,6 +155,8 @@ async function runLoop(): Promise<void> {
       ? createAttackSource(engine!, { attacks: config.attacks, template: config.template, maxTokens: config.maxTokens, batchSize: config.batchSize })
       : noVariants;
     const CHUNK = chunkSize(config);
+    let attackMs = 0;
+    let variantsFound = 0;
     for (let i = 0; i < todo.length; i += CHUNK) {
       if (pauseRequested) {
         await saveScoring(session.id, { status: 'paused' });
@@ -163,8 +165,13 @@ async function runLoop(): Promise<void> {
       }
       const chunk = todo.slice(i, i + CHUNK);
       if (attacking) useScoreStore.getState().setRun({ message: `Attacking ${chunk.length} samples…` });
+      const tAttack = performance.now();
       const items = await withVariants(chunk, source, config.variants, config.seed, controller.signal);
-      if (attacking) useScoreStore.getState().setRun({ message: null });
+      if (attacking) {
+        attackMs += performance.now() - tAttack;
+        variantsFound += items.reduce((n, item) => n + (item.variants?.length ?? 0), 0);
+        useScoreStore.getState().setRun({ message: null, attackRate: variantsFound / (attackMs / 1000) });
+      }
       const results = await engine!.score(
         {
           items,

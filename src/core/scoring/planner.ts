@@ -140,10 +140,12 @@ export function sharedPrefixLength(batch: readonly number[], shared: SharedPrefi
  * a batch is closed when adding the next sequence would break a limit. A sequence that alone
  * exceeds a budget gets a batch of its own.
  *
- * With `shared`, a sequence that would shorten the batch's shared prefix by minPrefix tokens or
- * more starts a new batch, and the budgets count the tokens that are run per row: T = longest row − P, where P
+ * With `shared`, a sequence that would shorten the batch's shared prefix by half or more starts a
+ * new batch, and the budgets count the tokens that are run per row: T = longest row − P, where P
  * is the prefix the batch's rows share (sharedPrefixLength), run once by the backend, less
  * minPrefix (the prefix actually run may be that much shorter, see choosePrefix in scorer.ts).
+ * With `logitRows` (logits rows each sequence needs, when the backend computes only those), the
+ * logits budget counts those rows instead of B·T.
  */
 export function packBatches(
   lengths: readonly number[],
@@ -151,6 +153,7 @@ export function packBatches(
   limits: BatchLimits,
   vocabSize: number,
   shared?: SharedPrefixInput,
+  logitRows?: readonly number[],
 ): number[][] {
   const order = groups
     .map((g, gi) => ({ g, gi, len: Math.max(...g.map((i) => lengths[i]!)) }))
@@ -160,6 +163,7 @@ export function packBatches(
   let cur: number[] = [];
   let curLen = 0;
   let curP = 0; // common prefix of the rows of `cur` (before the minPrefix rule)
+  let curRows = 0; // logits rows of `cur` when only the needed rows are computed
   const effective = (p: number) => (p >= minPrefix ? p : 0);
   for (const { g } of order) {
     for (const i of g) {
@@ -172,17 +176,21 @@ export function packBatches(
       }
       // the scorer may run on a cached prefix up to minPrefix tokens shorter (choosePrefix)
       const T = maxLen - Math.max(0, effective(p) - minPrefix);
-      const fits = B <= limits.maxBatch && B * T <= limits.tokenBudget && B * T * vocabSize * 4 <= limits.logitsBudgetBytes;
-      // a row that would cut the batch's shared prefix short (an s(A) text after the s(A|Q) texts,
-      // another template header) starts a new batch instead
-      const cutsPrefix = shared !== undefined && cur.length > 1 && effective(curP) - effective(p) >= minPrefix;
+      const rows = logitRows ? curRows + logitRows[i]! : B * T;
+      const fits = B <= limits.maxBatch && B * T <= limits.tokenBudget && rows * vocabSize * 4 <= limits.logitsBudgetBytes;
+      // a row that would cut the batch's shared prefix by half or more (an s(A) text after the
+      // s(A|Q) texts, another template header) starts a new batch instead
+      const drop = effective(curP) - effective(p);
+      const cutsPrefix = shared !== undefined && cur.length > 1 && drop >= minPrefix && drop >= effective(curP) / 2;
       if (cur.length > 0 && (!fits || cutsPrefix)) {
         batches.push(cur);
         cur = [];
         curLen = 0;
+        curRows = 0;
         p = shared ? Math.min(len, shared.caps[i]!) : 0;
       }
       cur.push(i);
+      curRows += logitRows ? logitRows[i]! : 0;
       curLen = Math.max(curLen, len);
       curP = p;
     }

@@ -186,6 +186,14 @@ describe('prefix helpers', () => {
     expect(sharedPrefixLength(batches[0]!, shared)).toBe(P);
   });
 
+  it('with response-row logits, the logits budget counts the needed rows only', () => {
+    const lengths = [100, 100, 100, 100];
+    const groups = lengths.map((_, i) => [i]);
+    const limits = { maxBatch: 99, tokenBudget: 1e9, logitsBudgetBytes: 4 * 100 * V * 4 - 1 };
+    expect(packBatches(lengths, groups, limits, V).length).toBe(2);
+    expect(packBatches(lengths, groups, limits, V, undefined, [10, 10, 10, 10])).toEqual([[0, 1, 2, 3]]);
+  });
+
   it('padBatch after a prefix: rows hold the rest, positions continue from the prefix', () => {
     const b = padBatch([[5, 6, 7], [8]], 0, [1, 2]);
     expect(b.prefix).toEqual([1, 2]);

@@ -221,7 +221,9 @@ export async function scoreItems(
   const lengths = seqs.map((s) => s.tok.ids.length);
   const usePrefix = opts.prefixCache && !opts.naive && backend.prefixCache === true;
   const shared: SharedPrefixInput | undefined = usePrefix ? sharedPrefixInput(seqs.map((s) => s.tok)) : undefined;
-  const batches = opts.naive ? seqs.map((_, s) => [s]) : packBatches(lengths, groups, opts, V, shared);
+  const selectRows = backend.logitRows === true && !opts.naive;
+  const neededRows = selectRows ? seqs.map((s) => Math.max(0, s.tok.respEnd - Math.max(1, s.tok.respStart))) : undefined;
+  const batches = opts.naive ? seqs.map((_, s) => [s]) : packBatches(lengths, groups, opts, V, shared, neededRows);
   const prefixes = new Array<number>(batches.length).fill(0);
   const usedPrefixes: number[][] = [];
 
@@ -232,7 +234,6 @@ export async function scoreItems(
   const exps = new Float64Array(V);
   // With backend.logitRows, only the rows predicting response tokens are computed: per batch row,
   // where its rows start in the returned [N, V] logits.
-  const selectRows = backend.logitRows === true && !opts.naive;
   const rowStarts: Int32Array[] = [];
   const forwardBatch = (k: number): Promise<Float32Array> => {
     const batch = batches[k]!;

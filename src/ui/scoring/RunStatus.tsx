@@ -29,6 +29,11 @@ export function RunStatus() {
           {run.rate.toFixed(2)} samples/s · {formatSeconds(run.etaSeconds ?? Infinity)} left
         </span>
       )}
+      {run.attackRate !== null && (
+        <span className="muted small" data-testid="score-attack-rate" data-rate={run.attackRate}>
+          attacks: {run.attackRate.toFixed(2)} variants/s
+        </span>
+      )}
       {engine && (
         <span className="device-badge" data-testid="engine-device" title={engine.reason}>
           {engine.model} · {engine.device.toUpperCase()} · {engine.dtype}

@@ -1,0 +1,104 @@
+import { expect, test, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import { fixture, openApp, readDownload } from './helpers';
+
+// Issue #5's whole curation flow in one browser session, with the real local models: score with
+// attacks, open a sample and see its diffs, decide five samples by keyboard, undo one, bulk-reject
+// a score range, reload and find every decision, export and verify decisions and scores.
+// Screenshots of the main views are kept in test-results/screenshots/.
+
+test.describe.configure({ timeout: 300_000 });
+test.use({ actionTimeout: 20_000 });
+const SHOTS = 'test-results/screenshots';
+
+async function decisionsById(page: Page): Promise<Record<string, string>> {
+  const rows = page.getByTestId('sample-row');
+  const out: Record<string, string> = {};
+  for (const row of await rows.all()) {
+    const id = (await row.getAttribute('data-sample-id'))!;
+    const accepted = (await row.getByTestId('accept-button').getAttribute('aria-pressed')) === 'true';
+    const rejected = (await row.getByTestId('reject-button').getAttribute('aria-pressed')) === 'true';
+    out[id] = accepted ? 'accepted' : rejected ? 'rejected' : 'undecided';
+  }
+  return out;
+}
+
+test('score with attacks, review the diffs, decide by keyboard, undo, bulk-reject a range, reload, export', async ({ page }) => {
+  mkdirSync(SHOTS, { recursive: true });
+  await openApp(page, { demo: false });
+  await page.getByTestId('dataset-file-input').setInputFiles(fixture('alpaca.jsonl'));
+  await expect(page.getByTestId('row-count')).toHaveText('8');
+
+  // Score with two attacks (local llama2c + USE-lite embedder, WASM).
+  await page.getByTestId('score-open').click();
+  await page.getByTestId('score-model').selectOption('local:llama2c-stories260K');
+  await page.getByTestId('score-device').selectOption('wasm');
+  await page.getByTestId('score-dtype').selectOption('fp32');
+  await page.getByTestId('attack-textbugger').check();
+  await page.getByTestId('attack-checklist').check();
+  await page.getByTestId('score-variants').fill('2');
+  await page.getByTestId('score-embed-model').selectOption('local:universal-sentence-encoder-lite');
+  await page.screenshot({ path: `${SHOTS}/flow-score-settings.png` });
+  await page.getByTestId('score-start').click();
+  await expect(page.getByTestId('score-status')).toHaveAttribute('data-status', /done|error/, { timeout: 240_000 });
+  await expect(page.getByTestId('score-status')).toHaveAttribute('data-status', 'done');
+
+  // Open a sample: its variants with diffs.
+  await page.getByTestId('sample-row').first().click();
+  await expect(page.getByTestId('variant-card').first()).toBeVisible();
+  await expect(page.getByTestId('variant-diff').first()).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}/flow-table-and-sample.png` });
+  await page.getByTestId('sample-detail').screenshot({ path: `${SHOTS}/flow-sample-variants.png` });
+
+  // Decide five samples by keyboard (auto-advance moves on after each decision), then undo one.
+  await page.keyboard.press('Escape');
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('j');
+  for (const key of ['a', 'r', 'a', 'a', 'r']) await page.keyboard.press(key);
+  let decisions = await decisionsById(page);
+  expect(Object.values(decisions).filter((d) => d !== 'undecided')).toHaveLength(5);
+  await page.keyboard.press('u');
+  decisions = await decisionsById(page);
+  expect(Object.values(decisions).filter((d) => d !== 'undecided')).toHaveLength(4);
+  const afterKeyboard = decisions;
+
+  // Bulk-reject every sample in an IFD range (one undo step).
+  await page.getByTestId('range-button-ifd').click();
+  await page.getByTestId('range-min').fill('0');
+  await page.getByTestId('range-max').fill('0.999');
+  await page.getByTestId('range-apply').click();
+  const inRange = await page.getByTestId('sample-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-sample-id')!));
+  expect(inRange.length).toBeGreaterThan(0);
+  page.once('dialog', (d) => void d.accept());
+  await page.getByTestId('reject-filtered').click();
+  await expect(page.getByTestId('sample-row').first().getByTestId('reject-button')).toHaveAttribute('aria-pressed', 'true');
+  await page.screenshot({ path: `${SHOTS}/flow-bulk-rejected.png` });
+  await page.getByTestId('range-chip-clear-ifd').click();
+  await expect(page.getByTestId('sample-row')).toHaveCount(8);
+  const expected = { ...afterKeyboard };
+  for (const id of inRange) expected[id] = 'rejected';
+  expect(await decisionsById(page)).toEqual(expected);
+
+  // Reload: every decision is still there.
+  await page.reload();
+  await expect(page.getByTestId('row-count')).toHaveText('8');
+  await expect(page.getByTestId('sample-row')).toHaveCount(8);
+  expect(await decisionsById(page)).toEqual(expected);
+  await page.keyboard.press('?');
+  await expect(page.getByTestId('shortcuts-overlay')).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}/flow-shortcuts.png` });
+  await page.keyboard.press('Escape');
+
+  // Export: decisions and scores in the file.
+  const { text } = await readDownload(page, () => page.getByTestId('export-jsonl').click());
+  const rows = text.trim().split('\n').map((l) => JSON.parse(l));
+  expect(rows).toHaveLength(8);
+  for (const r of rows) {
+    const want = expected[r.quarry.id];
+    expect(r.quarry.decision).toBe(want === 'undecided' ? null : want);
+    expect(r.quarry.scores.ifd).toBeCloseTo(r.quarry.scores.s_a_given_q / r.quarry.scores.s_a, 6);
+    expect(r.quarry.variants.length).toBeGreaterThan(0);
+    expect(r.quarry.scores.aifd).not.toBeNull();
+    if (inRange.includes(r.quarry.id)) expect(r.quarry.scores.ifd).toBeLessThan(0.999);
+  }
+});
