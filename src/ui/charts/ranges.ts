@@ -1,20 +1,11 @@
 // Score range filters: pure helpers shared by the table, the charts and visibleSamples.
+import { SCORE_KEYS as CORE_SCORE_KEYS } from '../../core/types';
 import type { RangeFilters, ScoreKey, ScoreRange } from '../../persist/db';
 
 export type { RangeFilters, ScoreKey, ScoreRange };
 
 /** Every per-sample score, in SampleScores order. */
-export const SCORE_KEYS: readonly ScoreKey[] = [
-  's_a_given_q',
-  's_a',
-  'ifd',
-  'aifd',
-  'aifd_max',
-  'aifd_min',
-  'aifd_gap',
-  'dist_consistency',
-  'embed_consistency',
-];
+export const SCORE_KEYS: readonly ScoreKey[] = CORE_SCORE_KEYS;
 
 export const SCORE_LABELS: Record<ScoreKey, string> = {
   s_a_given_q: 's(A|Q)',
