@@ -11,6 +11,7 @@ import { createWriteStream, statSync } from 'node:fs'
 import { once } from 'node:events'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { mulberry32 } from './prng.mjs'
 
 const out = process.argv[2] || join(tmpdir(), 'quarry-large-scored.jsonl')
 const n = process.argv[3] ? Number.parseInt(process.argv[3], 10) : 100000
@@ -20,17 +21,7 @@ if (!Number.isFinite(n) || n < 0 || (fixedVariants !== null && !(fixedVariants >
   process.exit(1)
 }
 
-// mulberry32: small, fast, deterministic 32-bit PRNG.
-let seed = 0x5c07ed
-function rand() {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = seed
-  t = Math.imul(t ^ (t >>> 15), t | 1)
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
-const pick = (arr) => arr[(rand() * arr.length) | 0]
-const between = (lo, hi) => lo + ((rand() * (hi - lo + 1)) | 0)
+const { rand, pick, between } = mulberry32(0x5c07ed)
 const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v))
 /** Approximately normal (Irwin–Hall of 4). */
 const gauss = () => (rand() + rand() + rand() + rand() - 2) * 1.732
