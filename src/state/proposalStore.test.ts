@@ -1,4 +1,5 @@
 import 'fake-indexeddb/auto';
+import { emptyScores } from '../core/metrics/aggregate';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ScoreResult } from '../core/scoring/types';
 import type { Sample, SampleScores } from '../core/types';
@@ -9,17 +10,7 @@ import { applyPolicy, canUndoApplied, currentProposal, reviewActions, startRevie
 import { useScoreStore } from './scoreStore';
 import { useViewStore } from './viewStore';
 
-const NULLS: SampleScores = {
-  s_a_given_q: null,
-  s_a: null,
-  ifd: null,
-  aifd: null,
-  aifd_max: null,
-  aifd_min: null,
-  aifd_gap: null,
-  dist_consistency: null,
-  embed_consistency: null,
-};
+const NULLS: SampleScores = emptyScores();
 
 // IFDs of s0..s9; s9 unscored. Scored 9: IFD < 1 pool = s0 s2 s3 s5 s6 s8 (6).
 const IFD = [0.5, 1.2, 0.9, 0.7, 1.0, 0.95, 0.3, 1.5, 0.8, null];

@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { emptyScores } from '../metrics/aggregate';
 import type { SampleScores } from '../types';
 import { escapeMarkdown, scoreStats, summaryMarkdown, type SummaryInfo } from './summary';
 
 function scores(over: Partial<SampleScores>): SampleScores {
   return {
-    s_a_given_q: null,
-    s_a: null,
-    ifd: null,
-    aifd: null,
-    aifd_max: null,
-    aifd_min: null,
-    aifd_gap: null,
-    dist_consistency: null,
-    embed_consistency: null,
+    ...emptyScores(),
     ...over,
   };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { emptyScores } from '../metrics/aggregate';
 import type { SampleScores } from '../types';
 import {
   DEFAULT_CUSTOM_RULE,
@@ -16,17 +17,7 @@ import {
 } from './index';
 import { RuleSyntaxError } from './rule';
 
-const NULL_SCORES: SampleScores = {
-  s_a_given_q: null,
-  s_a: null,
-  ifd: null,
-  aifd: null,
-  aifd_max: null,
-  aifd_min: null,
-  aifd_gap: null,
-  dist_consistency: null,
-  embed_consistency: null,
-};
+const NULL_SCORES: SampleScores = emptyScores();
 
 function sample(id: string, scores: Partial<SampleScores> | null, lengths: { ins?: number; res?: number } = {}): PolicySample {
   return {

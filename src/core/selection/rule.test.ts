@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { emptyScores } from '../metrics/aggregate';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -15,17 +16,7 @@ function syntaxError(rule: string): RuleSyntaxError {
   throw new Error(`expected a syntax error for ${JSON.stringify(rule)}`);
 }
 
-const NULLS: SampleScores = {
-  s_a_given_q: null,
-  s_a: null,
-  ifd: null,
-  aifd: null,
-  aifd_max: null,
-  aifd_min: null,
-  aifd_gap: null,
-  dist_consistency: null,
-  embed_consistency: null,
-};
+const NULLS: SampleScores = emptyScores();
 const input = (scores: Partial<SampleScores> | null, ins = 0, res = 0): RuleInput => ({
   scores: scores ? { ...NULLS, ...scores } : null,
   instructionLength: ins,
