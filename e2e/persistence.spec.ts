@@ -38,9 +38,16 @@ test('the text filter persists, and a decision made just before a reload is kept
   await expect(page.getByTestId('shown-count')).toContainText('of 60 shown');
   const shown = await page.getByTestId('sample-row').count();
   expect(shown).toBeGreaterThan(0);
-  await page.getByTestId('sample-row').first().getByTestId('reject-button').click();
-  await page.reload();
+  // The click and the reload run in one task, so the decision's IndexedDB transaction cannot commit
+  // before the page goes away: only the write-ahead journal (persist/decisionJournal) can keep it.
+  const firstId = await page.getByTestId('sample-row').first().getAttribute('data-sample-id');
+  await page.getByTestId('sample-row').first().getByTestId('reject-button').evaluate((button: HTMLElement) => {
+    button.click();
+    location.reload();
+  });
+  await page.waitForLoadState('load');
   await expect(page.getByTestId('row-count')).toHaveText('60');
+  await expect(page.getByTestId('sample-row').first()).toHaveAttribute('data-sample-id', firstId!);
   await expect(page.getByTestId('filter-input')).toHaveValue('python');
   await expect(page.getByTestId('sample-row')).toHaveCount(shown);
   await expect(page.getByTestId('sample-row').first().getByTestId('reject-button')).toHaveAttribute('aria-pressed', 'true');

@@ -1,6 +1,7 @@
 // Accept/reject decisions, recorded as diffs so every change can be undone and redone.
 // Each change is written to IndexedDB as it happens, together with the undo/redo history (one
-// transaction), so nothing decided is lost on reload or crash and undo still works after a reload.
+// transaction, journaled in localStorage first), so nothing decided is lost on reload or crash and undo
+// still works after a reload.
 //
 // History persistence: each step is one row of the `history` table, keyed [sessionId+seq]. A step is
 // 'done' (on the undo stack) or 'undone' (on the redo stack); undo/redo flip one row, a new decision
@@ -9,7 +10,8 @@
 // HISTORY_LIMITS.changes sample changes) are kept per session: older steps are forgotten.
 import { create } from 'zustand';
 import type { Decision } from '../core/types';
-import { getDb, type StoredDecision, type StoredHistoryStep } from '../persist/db';
+import { getDb, type StoredHistoryStep } from '../persist/db';
+import { applyDecisionWrite, journalAppend, journalCommitted, type DecisionWrite, type HistoryWrite } from '../persist/decisionJournal';
 
 export type FinalDecision = Exclude<Decision, 'undecided'>;
 
@@ -116,39 +118,28 @@ export function stacksFromRows(
 
 // ---- Persistence ----
 
-interface HistoryWrite {
-  /** The step to store, with its new state. */
-  put: StoredHistoryStep;
-  /** Delete the session's steps numbered >= this (the redo stack a new step replaces). */
-  clearFrom?: number;
-  /** Delete the session's steps numbered < this (forgotten beyond the limits). */
-  forgetBelow?: number;
-}
-
-/** Writes a diff's decisions and the history change in one transaction, after the writes before it. */
+/**
+ * Writes a diff's decisions and the history change in one transaction, after the writes before it.
+ * The write is journaled first (persist/decisionJournal), so a reload or crash before the transaction
+ * commits does not lose it: the next boot replays it.
+ */
 function persist(sessionId: string, diff: DecisionDiff, dir: 'forward' | 'back', history: HistoryWrite): Promise<unknown> {
   const db = getDb();
   const now = Date.now();
-  const puts: StoredDecision[] = [];
-  const deletes: [string, string][] = [];
+  const write: DecisionWrite = { sessionId, puts: [], deletes: [], history };
   for (const c of diff.changes) {
     const value = dir === 'forward' ? c.to : c.from;
-    if (value === 'undecided') deletes.push([sessionId, c.id]);
-    else puts.push({ sessionId, sampleId: c.id, decision: value, at: now });
+    if (value === 'undecided') write.deletes.push([sessionId, c.id]);
+    else write.puts.push({ sessionId, sampleId: c.id, decision: value, at: now });
   }
+  const entry = journalAppend(write);
   // A failed write is reported to its own caller; it must not stop the writes queued after it.
   pendingWrite = pendingWrite
     .catch(() => undefined)
-    .then(() =>
-      db.transaction('rw', db.decisions, db.history, async () => {
-        if (puts.length) await db.decisions.bulkPut(puts);
-        if (deletes.length) await db.decisions.bulkDelete(deletes);
-        const steps = (lo: number, hi: number) => db.history.where('[sessionId+seq]').between([sessionId, lo], [sessionId, hi], true, false);
-        if (history.clearFrom !== undefined) await steps(history.clearFrom, Infinity).delete();
-        if (history.forgetBelow !== undefined) await steps(-Infinity, history.forgetBelow).delete();
-        await db.history.put(history.put);
-      }),
-    );
+    .then(() => db.transaction('rw', db.decisions, db.history, () => applyDecisionWrite(db, write)))
+    .then(() => {
+      if (entry !== null) journalCommitted(sessionId, entry);
+    });
   return pendingWrite;
 }
 

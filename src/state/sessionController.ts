@@ -4,6 +4,7 @@
 import type { FieldMapping, IngestIssue, Sample } from '../core/types';
 import { RpcClient } from '../lib/workerRpc';
 import { getDb, type SessionRecord } from '../persist/db';
+import { journalForget, replayDecisionJournals } from '../persist/decisionJournal';
 import type { DataApi, ExportFormat, ExportWhich } from '../workers/dataApi';
 import { useDatasetStore } from './datasetStore';
 import { decisionsSettled, useDecisionStore, type FinalDecision } from './decisionStore';
@@ -147,6 +148,7 @@ export function dismissLoadError(): void {
 
 export async function deleteSession(sessionId: string): Promise<void> {
   await getDb().deleteSession(sessionId);
+  journalForget(sessionId);
   if (useDatasetStore.getState().session?.id === sessionId) {
     useDatasetStore.getState().clear();
     useDecisionStore.getState().reset(null, {});
@@ -187,6 +189,9 @@ let viewSaveTimer: ReturnType<typeof setTimeout> | undefined;
 /** Boot: drop sessions a crash left half-loaded, reopen the last session, or load the demo. */
 export async function initSession(opts: { demo: boolean }): Promise<void> {
   const db = getDb();
+  // Decisions a reload or crash caught before their IndexedDB transaction committed.
+  const replayed = await replayDecisionJournals(db);
+  if (replayed) console.info(`Quarry: replayed ${replayed} decision write(s) left unfinished by the last page`);
   for (const s of await db.sessions.toArray()) if (s.status !== 'ready') await db.deleteSession(s.id);
   // Filter, sort and selection are saved at once; scrolling (many events) is debounced.
   useViewStore.subscribe((view, prev) => {
