@@ -39,6 +39,8 @@ async function scoreInBrowser(page: Page, device: 'wasm' | 'webgpu'): Promise<Sc
   await expect(page.getByTestId('score-status')).toHaveAttribute('data-status', /done|error/, { timeout: 540_000 });
   await expect(page.getByTestId('score-error')).toHaveCount(0);
   await expect(page.getByTestId('engine-device')).toContainText(device.toUpperCase());
+  // the fast paths (LM head on response rows, log-likelihood tail) passed their load-time checks
+  await expect(page.getByTestId('engine-reason')).not.toContainText(/logits of all positions|log-likelihoods in JS/);
   const { text } = await readDownload(page, () => page.getByTestId('export-jsonl').click());
   return parse(text);
 }

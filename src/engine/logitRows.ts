@@ -11,6 +11,17 @@
 //   h' = Reshape(Gather(Flatten(h), rows), N > 0 ? [1, N, H] : [B, T, H])
 //   logits = MatMul(h', W)        → [1, N, V], or [B, T, V] exactly as before when N = 0
 //
+// and, after the LM head, the log-likelihood tail:
+//
+//   new input  quarry_logit_targets: int64 [N]   the token each chosen row predicts
+//   quarry_target_logprob = GatherElements(LogSoftmax(float32(Slice(Flatten(logits), rows 0..N−1))), targets)
+//                                                                              [N, 1]  log p(target)
+//
+// so that rows whose distributions are not needed (the s(A) texts, and every text without
+// distribution consistency) never copy their logits out of the runtime nor loop over the
+// vocabulary in JS: onnxruntime's LogSoftmax is one vectorised, multi-threaded kernel, and the
+// output is N floats instead of N·V (docs/metrics.md, "Performance"). Empty when N = 0.
+//
 // Everything before the LM head (and every present.* output) is unchanged, and a row's logits are
 // the same numbers whether or not other rows are computed. With an empty quarry_logit_rows the
 // graph behaves like the original, which is how generation (transformers.js, which does not know
@@ -24,6 +35,9 @@
 // produced by a MatMul / MatMulNBits, default-domain opset < 13, or names already taken.
 
 export const LOGIT_ROWS_INPUT = 'quarry_logit_rows';
+export const LOGIT_TARGETS_INPUT = 'quarry_logit_targets';
+
+export const TARGET_LOGPROB_OUTPUT = 'quarry_target_logprob';
 const P = 'quarry_logit_rows/';
 
 // ---------------------------------------------------------------------------------------------
@@ -132,6 +146,7 @@ class Writer {
 // ---------------------------------------------------------------------------------------------
 // ONNX messages we emit (field numbers from onnx.proto)
 
+const FLOAT = 1;
 const INT64 = 7;
 const BOOL_TO_INT64 = INT64;
 
@@ -168,13 +183,13 @@ function int64Tensor(name: string, values: number[], scalar: boolean): Uint8Arra
   return w.finish();
 }
 
-/** ValueInfoProto of an int64 [N] graph input. */
-function rowsInput(): Uint8Array {
-  const dim = new Writer().string(2, 'quarry_logit_rows_n').finish();
-  const shape = new Writer().msg(1, dim).finish();
-  const tensor = new Writer().int(1, INT64).msg(2, shape).finish();
+/** ValueInfoProto of a graph input or output: element type and symbolic dims. */
+function valueInfo(name: string, elemType: number, dims: string[]): Uint8Array {
+  const shape = new Writer();
+  for (const d of dims) shape.msg(1, new Writer().string(2, d).finish());
+  const tensor = new Writer().int(1, elemType).msg(2, shape.finish()).finish();
   const type = new Writer().msg(1, tensor).finish();
-  return new Writer().string(1, LOGIT_ROWS_INPUT).msg(2, type).finish();
+  return new Writer().string(1, name).msg(2, type).finish();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,6 +205,14 @@ function defaultOpset(b: Uint8Array, model: Field[]): number | null {
     if ((d === '' || d === 'ai.onnx') && version) v = version.value;
   }
   return v;
+}
+
+/** The element type of a graph output's ValueInfoProto (type.tensor_type.elem_type), or null. */
+function logitsElemType(b: Uint8Array, valueInfo: Field[]): number | null {
+  const type = valueInfo.find((x) => x.num === 2 && x.wire === 2);
+  const tensor = type && fields(b, type.start, type.end).find((x) => x.num === 1 && x.wire === 2);
+  const elem = tensor && fields(b, tensor.start, tensor.end).find((x) => x.num === 1 && x.wire === 0);
+  return elem ? elem.value : null;
 }
 
 /** Whether any node input/output, initializer or graph input/output name starts with `prefix`. */
@@ -226,8 +249,12 @@ export function patchLogitRows(bytes: Uint8Array): Uint8Array | null {
     return null;
   }
   // The node producing the `logits` graph output.
-  const outputs = graph.filter((f) => f.num === 12).map((f) => fields(bytes, f.start, f.end).find((x) => x.num === 1));
-  if (!outputs.some((n) => n && str(bytes, n) === 'logits')) return null;
+  const logitsInfo = graph
+    .filter((f) => f.num === 12)
+    .map((f) => fields(bytes, f.start, f.end))
+    .find((vi) => vi.some((x) => x.num === 1 && str(bytes, x) === 'logits'));
+  if (!logitsInfo) return null;
+  const logitsFloat32 = logitsElemType(bytes, logitsInfo) === FLOAT;
   const nodes = graph.filter((f) => f.num === 1);
   let headIndex = -1;
   let head: Field[] = [];
@@ -250,7 +277,7 @@ export function patchLogitRows(bytes: Uint8Array): Uint8Array | null {
   if (!firstInput) return null;
   const h = str(bytes, firstInput);
   // Refuse if our names could collide with the model's.
-  if (usesName(bytes, graph, 'quarry_logit_rows')) return null;
+  if (usesName(bytes, graph, 'quarry_')) return null;
 
   const n = (s: string) => `${P}${s}`;
   const rows = LOGIT_ROWS_INPUT;
@@ -281,7 +308,19 @@ export function patchLogitRows(bytes: Uint8Array): Uint8Array | null {
     nodeProto('Concat', [n('B21'), n('T21'), n('neg1')], [n('shape3')], [{ name: 'axis', i: 0 }]),
     nodeProto('Reshape', [n('rowsh'), n('shape3')], [n('h')]),
   ];
+  // The metric tail on the head's output (see the file comment).
+  const tailNodes: Uint8Array[] = [
+    nodeProto('Flatten', ['logits'], [n('lflat')], [{ name: 'axis', i: 2 }]),
+    nodeProto('Unsqueeze', [n('N'), n('axes0')], [n('N1')]),
+    nodeProto('Slice', [n('lflat'), n('zero1'), n('N1'), n('zero1')], [n('lsel')]),
+    // float32 whatever the model's dtype (an fp16 model's logits would round the log-likelihoods)
+    ...(logitsFloat32 ? [] : [nodeProto('Cast', [n('lsel')], [n('lsel32')], [{ name: 'to', i: FLOAT }])]),
+    nodeProto('LogSoftmax', [logitsFloat32 ? n('lsel') : n('lsel32')], [n('lsm')], [{ name: 'axis', i: -1 }]),
+    nodeProto('Unsqueeze', [LOGIT_TARGETS_INPUT, n('axes1')], [n('tgt')]),
+    nodeProto('GatherElements', [n('lsm'), n('tgt')], [TARGET_LOGPROB_OUTPUT], [{ name: 'axis', i: 1 }]),
+  ];
   const inits = [
+    int64Tensor(n('axes1'), [1], false),
     int64Tensor(n('c0'), [0], true),
     int64Tensor(n('c1'), [1], true),
     int64Tensor(n('axes0'), [0], false),
@@ -306,12 +345,15 @@ export function patchLogitRows(bytes: Uint8Array): Uint8Array | null {
       if (nodeIdx === headIndex) {
         for (const nn of newNodes) gw.msg(1, nn);
         gw.msg(1, hw.finish());
+        for (const nn of tailNodes) gw.msg(1, nn);
       } else gw.bytes(bytes.subarray(f.tagStart, f.end));
       nodeIdx++;
     } else gw.bytes(bytes.subarray(f.tagStart, f.end));
   }
   for (const t of inits) gw.msg(5, t);
-  gw.msg(11, rowsInput());
+  gw.msg(11, valueInfo(LOGIT_ROWS_INPUT, INT64, ['quarry_logit_rows_n']));
+  gw.msg(11, valueInfo(LOGIT_TARGETS_INPUT, INT64, ['quarry_logit_rows_n']));
+  gw.msg(12, valueInfo(TARGET_LOGPROB_OUTPUT, FLOAT, ['quarry_logit_rows_n', 'quarry_one']));
 
   const mw = new Writer();
   for (const f of model) {

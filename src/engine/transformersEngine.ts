@@ -15,11 +15,12 @@ import {
   utf8Offset,
   type TokenPiece,
 } from '../core/metrics/spans';
+import { rowStats } from '../core/metrics/numerics';
 import { scoreItems, abortError } from '../core/scoring/scorer';
 import type { PaddedBatch, ScoringBackend, TokenizedText } from '../core/scoring/types';
 import { padBatch } from '../core/scoring/planner';
 import { PrefixKvCache, prefixedAttentionMask, tileBatch, type KvTensor, type PrefixEntry } from './prefixCache';
-import { LOGIT_ROWS_INPUT, patchLogitRows } from './logitRows';
+import { LOGIT_ROWS_INPUT, LOGIT_TARGETS_INPUT, TARGET_LOGPROB_OUTPUT, patchLogitRows } from './logitRows';
 import type {
   DType,
   DeviceKind,
@@ -305,30 +306,38 @@ interface TjsSession {
 /**
  * The LM session after patchLogitRows, as transformers.js sees it: the original input names, and
  * every run gets quarry_logit_rows = `pending` (set by forward() right before a scoring pass) or
- * an empty tensor (all rows, e.g. during generation). `fetches`, when set, limits the outputs the
- * runtime copies back (a scoring pass needs the logits only, not the present.* keys/values).
+ * an empty tensor (all rows, e.g. during generation), and quarry_logit_targets = `targets` or
+ * empty. `fetches`, when set, limits the outputs the runtime copies back (a scoring pass needs the
+ * logits or log p(target) only, not the present.* keys/values).
  */
 interface RowSession extends TjsSession {
   pending: unknown;
+  targets: unknown;
   fetches: string[] | null;
 }
 
+const ortInt64 = (xs: Int32Array) => (new Tensor('int64', BigInt64Array.from(xs, (x) => BigInt(x)), [xs.length]) as unknown as { ort_tensor: unknown }).ort_tensor;
+
 function rowSession(inner: TjsSession, config: unknown): RowSession {
-  const empty = (new Tensor('int64', new BigInt64Array(0), [0]) as unknown as { ort_tensor: unknown }).ort_tensor;
+  const ours = (n: string) => n === LOGIT_ROWS_INPUT || n === LOGIT_TARGETS_INPUT;
+  const empty = ortInt64(new Int32Array(0));
   const s: RowSession = {
     pending: null,
+    targets: null,
     fetches: null,
-    inputNames: inner.inputNames.filter((n) => n !== LOGIT_ROWS_INPUT),
+    inputNames: inner.inputNames.filter((n) => !ours(n)),
     outputNames: inner.outputNames,
-    inputMetadata: inner.inputMetadata?.filter((m) => m.name !== LOGIT_ROWS_INPUT),
+    inputMetadata: inner.inputMetadata?.filter((m) => !ours(m.name)),
     outputMetadata: inner.outputMetadata,
     config,
     run(feeds, ...rest) {
       const rows = s.pending ?? empty;
+      const targets = s.targets ?? empty;
       const fetches = s.fetches;
       s.pending = null;
+      s.targets = null;
       s.fetches = null;
-      const all = { ...feeds, [LOGIT_ROWS_INPUT]: rows };
+      const all = { ...feeds, [LOGIT_ROWS_INPUT]: rows, [LOGIT_TARGETS_INPUT]: targets };
       return fetches && rest.length === 0 ? inner.run(all, fetches) : inner.run(all, ...rest);
     },
     release: () => inner.release(),
@@ -514,6 +523,8 @@ interface Loaded {
   prefixOk: boolean;
   /** The LM head runs on chosen rows only (PaddedBatch.logitRows); null: the original graph. */
   rows: RowSession | null;
+  /** The patched graph's log-likelihood tail (log p(target) per row) agreed with the logits at load. */
+  targetsOk: boolean;
 }
 
 /** The past_key_values.* inputs of a decoder graph that have a matching present.* output. */
@@ -627,6 +638,7 @@ export class TransformersEngine implements Engine {
           kvNames: kvInputNames(model),
           prefixOk: false,
           rows: null,
+          targetsOk: false,
         };
         return loaded;
       } finally {
@@ -849,8 +861,10 @@ export class TransformersEngine implements Engine {
         for (let v = 0; v < V; v++) dSel = Math.max(dSel, Math.abs(all[r * V + v]! - sel[k * V + v]!));
       });
       if (dAll > 1e-4 || !(sel.length === want.length * V)) throw new Error(`patched graph disagrees (${dAll.toExponential(1)})`);
-      if (dSel <= 1e-4) lm.rows = rows;
-      else note = `logits of all positions (row selection disagrees: ${dSel.toExponential(1)})`;
+      if (dSel <= 1e-4) {
+        lm.rows = rows;
+        note = await this.checkTargets(probe(), want, sel, rows);
+      } else note = `logits of all positions (row selection disagrees: ${dSel.toExponential(1)})`;
     } catch (e) {
       if (isAbort(e)) throw e;
       note = `logits of all positions (${errMessage(e)})`;
@@ -859,10 +873,34 @@ export class TransformersEngine implements Engine {
     return note;
   }
 
+  /**
+   * Turns the log-likelihood tail on when it agrees with the chosen rows' logits on the probe
+   * batch: log p(target) within 1e-4 of a float64 log-softmax here. Returns a note for
+   * LoadInfo.reason when it stays off (the scorer then reads logits for every row).
+   */
+  private async checkTargets(batch: PaddedBatch, want: number[], logits: Float32Array, rows: RowSession): Promise<string | null> {
+    const lm = this.requireLm();
+    lm.targetsOk = false;
+    const V = lm.vocabSize;
+    const targets = Int32Array.from(want, (_, k) => (7 + 31 * k) % V);
+    try {
+      const lp = await this.forwardTargets({ ...batch, logitRows: Int32Array.from(want) }, targets, rows);
+      let d = lp.length === want.length ? 0 : Infinity;
+      want.forEach((_, k) => (d = Math.max(d, Math.abs(lp[k]! - (logits[k * V + targets[k]!]! - rowStats(logits, k * V, V).lse)))));
+      if (!(d <= 1e-4)) return `log-likelihoods in JS (the graph's tail disagrees: ${d.toExponential(1)})`;
+      lm.targetsOk = true;
+      return null;
+    } catch (e) {
+      if (isAbort(e)) throw e;
+      return `log-likelihoods in JS (${errMessage(e)})`;
+    }
+  }
+
   /** Loads the LM again from its source (after a failed session swap). */
   private async reloadModel(lm: Loaded, device: DeviceKind): Promise<void> {
     await lm.model.dispose().catch(() => undefined);
     lm.rows = null;
+    lm.targetsOk = false;
     lm.model = await withEnv(async () => {
       const setup = applySource(lm.opts.model);
       try {
@@ -879,6 +917,7 @@ export class TransformersEngine implements Engine {
     const lm = this.lm!;
     await lm.model.dispose().catch(() => undefined);
     lm.rows = null;
+    lm.targetsOk = false;
     const model = await withEnv(async () => {
       const setup = applySource(lm.opts.model);
       try {
@@ -920,52 +959,74 @@ export class TransformersEngine implements Engine {
     return this.lm;
   }
 
-  /** Logits [B, T, V] of a right-padded batch. */
   /**
    * Logits [B, T, V] of a right-padded batch; [N, V] for batch.logitRows when the LM head can run
    * on chosen rows (`rows`: the patched session, default the installed one).
    */
   async forward(batch: PaddedBatch, rows?: RowSession): Promise<Float32Array> {
     return this.withFallback(async () => {
-      const lm = this.requireLm();
-      const rowSess = batch.logitRows ? (rows ?? lm.rows) : null;
-      if (batch.logitRows && !rowSess) throw new Error('this model cannot compute chosen logit rows');
-      const shape = [batch.B, batch.T];
-      const inputs: Record<string, unknown> = {
-        input_ids: new Tensor('int64', batch.inputIds, shape),
-        attention_mask: new Tensor('int64', batch.attentionMask, shape),
-        position_ids: new Tensor('int64', batch.positionIds, shape),
-      };
-      const P = batch.prefix?.length ?? 0;
-      if (P > 0) {
-        // Rows after a shared prefix: its cached keys/values tiled to the batch, the mask covering prefix + row.
-        if (lm.kvNames.length === 0) throw new Error('this model has no KV cache inputs: cannot run a prefixed batch');
-        const entry = await this.prefixKv(batch.prefix!);
-        const past: Record<string, unknown> = {};
-        for (const [name, t] of entry.kv) past[name] = new Tensor(t.type as 'float32', tileBatch(t.data, batch.B) as Float32Array, [t.dims[0]! * batch.B, ...t.dims.slice(1)]);
-        inputs.attention_mask = new Tensor('int64', prefixedAttentionMask(P, batch.B, batch.T, batch.attentionMask), [batch.B, P + batch.T]);
-        inputs.past_key_values = past;
-      }
-      if (rowSess && batch.logitRows) {
-        const n = batch.logitRows.length;
-        rowSess.pending = (new Tensor('int64', BigInt64Array.from(batch.logitRows, (x) => BigInt(x)), [n]) as unknown as { ort_tensor: unknown }).ort_tensor;
-      }
-      // scoring needs the logits only: the present.* outputs are not copied back
-      const session = rows ?? lm.rows;
-      if (session) session.fetches = ['logits'];
-      let out: Record<string, TjsTensor>;
-      try {
-        out = await lm.model(inputs);
-      } finally {
-        if (rowSess) rowSess.pending = null;
-        if (session) session.fetches = null;
-      }
+      const out = await this.runBatch(batch, rows ?? null, null, ['logits']);
       const logits = out.logits;
       if (!logits) throw new Error('the model returned no logits');
       const data = toFloat32(logits);
       disposeOutputs(out, logits);
       return data;
     });
+  }
+
+  /**
+   * The metric tail of the patched graph (logitRows.ts) for batch.logitRows: log p(target) per row
+   * and, with `probs`, the next-token distributions, computed by the runtime (no logits copied out).
+   */
+  async forwardTargets(batch: PaddedBatch & { logitRows: Int32Array }, targets: Int32Array, rows?: RowSession): Promise<Float32Array> {
+    return this.withFallback(async () => {
+      if (!this.requireLm().targetsOk && !rows) throw new Error('this model has no log-likelihood tail');
+      const out = await this.runBatch(batch, rows ?? null, targets, [TARGET_LOGPROB_OUTPUT]);
+      const lp = out[TARGET_LOGPROB_OUTPUT];
+      if (!lp) throw new Error('the model returned no log-likelihoods');
+      const data = toFloat32(lp);
+      disposeOutputs(out, lp);
+      return data;
+    });
+  }
+
+  /** One scoring pass of a padded batch (shared prefix, chosen rows, their targets), returning `fetches`. */
+  private async runBatch(batch: PaddedBatch, rows: RowSession | null, targets: Int32Array | null, fetches: string[]): Promise<Record<string, TjsTensor>> {
+    const lm = this.requireLm();
+    const rowSess = batch.logitRows ? (rows ?? lm.rows) : null;
+    if (batch.logitRows && !rowSess) throw new Error('this model cannot compute chosen logit rows');
+    const shape = [batch.B, batch.T];
+    const inputs: Record<string, unknown> = {
+      input_ids: new Tensor('int64', batch.inputIds, shape),
+      attention_mask: new Tensor('int64', batch.attentionMask, shape),
+      position_ids: new Tensor('int64', batch.positionIds, shape),
+    };
+    const P = batch.prefix?.length ?? 0;
+    if (P > 0) {
+      // Rows after a shared prefix: its cached keys/values tiled to the batch, the mask covering prefix + row.
+      if (lm.kvNames.length === 0) throw new Error('this model has no KV cache inputs: cannot run a prefixed batch');
+      const entry = await this.prefixKv(batch.prefix!);
+      const past: Record<string, unknown> = {};
+      for (const [name, t] of entry.kv) past[name] = new Tensor(t.type as 'float32', tileBatch(t.data, batch.B) as Float32Array, [t.dims[0]! * batch.B, ...t.dims.slice(1)]);
+      inputs.attention_mask = new Tensor('int64', prefixedAttentionMask(P, batch.B, batch.T, batch.attentionMask), [batch.B, P + batch.T]);
+      inputs.past_key_values = past;
+    }
+    if (rowSess && batch.logitRows) {
+      rowSess.pending = ortInt64(batch.logitRows);
+      if (targets) rowSess.targets = ortInt64(targets);
+    }
+    // only what scoring reads is copied back (not the present.* keys/values)
+    const session = rows ?? lm.rows;
+    if (session) session.fetches = fetches;
+    try {
+      return await lm.model(inputs);
+    } finally {
+      if (rowSess) {
+        rowSess.pending = null;
+        rowSess.targets = null;
+      }
+      if (session) session.fetches = null;
+    }
   }
 
   /**
@@ -1043,6 +1104,7 @@ export class TransformersEngine implements Engine {
       logitRows: lm.rows !== null,
       tokenize: (r, add) => lm.spans.tokenize(r, add),
       forward: (b) => this.forward(b),
+      ...(lm.rows && lm.targetsOk ? { forwardTargets: (b: PaddedBatch & { logitRows: Int32Array }, t: Int32Array) => this.forwardTargets(b, t) } : {}),
       generate: (prompts, n, add, signal) => this.generate({ prompts, maxNewTokens: n, addSpecialTokens: add }, signal),
       embed: this.emb ? (texts, signal) => this.embed(texts, signal) : undefined,
     };

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { TransformersEngine } from '../../src/engine/transformersEngine';
-import { LOGIT_ROWS_INPUT, patchLogitRows } from '../../src/engine/logitRows';
+import { LOGIT_ROWS_INPUT, LOGIT_TARGETS_INPUT, TARGET_LOGPROB_OUTPUT, patchLogitRows } from '../../src/engine/logitRows';
 import { padBatch } from '../../src/core/scoring/planner';
 import type { Sample } from '../../src/core/types';
 import type { ScoreItem, ScoreResult } from '../../src/engine/types';
@@ -57,7 +57,7 @@ afterAll(async () => {
 });
 
 describe('logits of chosen rows (patched LM head)', () => {
-  it('gives the original graph’s logits, and all of them without the input', async () => {
+  it('gives the original graph’s logits, and all of them without the input; the tail gives log p(target)', async () => {
     const patched = patchLogitRows(new Uint8Array(readFileSync(LLAMA)))!;
     expect(patched).not.toBeNull();
     const original = await ort.InferenceSession.create(LLAMA);
@@ -78,17 +78,31 @@ describe('logits of chosen rows (patched LM head)', () => {
       return { ...f, ...extra };
     };
     const full = (await original.run(feeds({}))).logits!;
-    const all = (await rowsSession.run(feeds({ [LOGIT_ROWS_INPUT]: new ort.Tensor('int64', new BigInt64Array(0), [0]) }))).logits!;
-    const rows = [0, 4, 8, 9, 14];
-    const sel = (await rowsSession.run(feeds({ [LOGIT_ROWS_INPUT]: new ort.Tensor('int64', BigInt64Array.from(rows, BigInt), [rows.length]) }))).logits!;
-    expect(all.dims).toEqual(full.dims);
-    expect(sel.dims).toEqual([1, rows.length, 512]);
-    expect(Array.from(all.data as Float32Array)).toEqual(Array.from(full.data as Float32Array));
     const V = 512;
+    const i64 = (xs: number[]) => new ort.Tensor('int64', BigInt64Array.from(xs, BigInt), [xs.length]);
+    const allOut = await rowsSession.run(feeds({ [LOGIT_ROWS_INPUT]: i64([]), [LOGIT_TARGETS_INPUT]: i64([]) }));
+    const all = allOut.logits!;
+    expect(allOut[TARGET_LOGPROB_OUTPUT]!.dims).toEqual([0, 1]); // no rows chosen: the tail is empty
+    const rows = [0, 4, 8, 9, 14];
+    const targets = [5, 0, 511, 42, 17];
+    const selOut = await rowsSession.run(feeds({ [LOGIT_ROWS_INPUT]: i64(rows), [LOGIT_TARGETS_INPUT]: i64(targets) }));
+    const sel = selOut.logits!;
+    expect(all.dims).toEqual(full.dims);
+    expect(sel.dims).toEqual([1, rows.length, V]);
+    expect(Array.from(all.data as Float32Array)).toEqual(Array.from(full.data as Float32Array));
     rows.forEach((r, k) => {
       const a = (full.data as Float32Array).subarray(r * V, (r + 1) * V);
       const b = (sel.data as Float32Array).subarray(k * V, (k + 1) * V);
       for (let v = 0; v < V; v++) expect(Math.abs(a[v]! - b[v]!)).toBeLessThan(1e-6);
+    });
+    // The tail against a float64 log-softmax of the original graph's logits.
+    const tlp = selOut[TARGET_LOGPROB_OUTPUT]!;
+    expect(tlp.dims).toEqual([rows.length, 1]);
+    rows.forEach((r, k) => {
+      const z = Array.from((full.data as Float32Array).subarray(r * V, (r + 1) * V));
+      const max = Math.max(...z);
+      const lse = max + Math.log(z.reduce((acc, x) => acc + Math.exp(x - max), 0));
+      expect(Math.abs((tlp.data as Float32Array)[k]! - (z[targets[k]!]! - lse))).toBeLessThan(1e-5);
     });
     await original.release();
     await rowsSession.release();
@@ -99,11 +113,12 @@ describe('logits of chosen rows (patched LM head)', () => {
     expect(patchLogitRows(new Uint8Array(0))).toBeNull();
   });
 
-  it('the engine installs it (and the shared-prefix cache) at load', () => {
+  it('the engine installs it, its log-likelihood tail and the shared-prefix cache at load', () => {
     const info = engine.loadInfo!;
     expect(info.prefixCache).toBe(true);
-    expect(info.reason).not.toMatch(/logits of all positions/);
+    expect(info.reason).not.toMatch(/logits of all positions|log-likelihoods in JS/);
     expect(engine.backend().logitRows).toBe(true);
+    expect(typeof engine.backend().forwardTargets).toBe('function'); // the tail passed its load-time check
   });
 });
 

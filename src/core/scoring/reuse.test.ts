@@ -18,11 +18,12 @@ interface Call {
 }
 
 /** Char-level causal fake: the logits at a position depend on a rolling hash of every token up to it. */
-function fakeBackend(features: { prefixCache?: boolean; logitRows?: boolean } = {}): ScoringBackend & { calls: Call[] } {
+function fakeBackend(features: { prefixCache?: boolean; logitRows?: boolean; targets?: boolean } = {}): ScoringBackend & { calls: Call[]; targetCalls: number } {
   const calls: Call[] = [];
   const step = (h: number, id: number) => (h * 31 + id) % 100003;
-  return {
+  const backend: ScoringBackend & { calls: Call[]; targetCalls: number } = {
     calls,
+    targetCalls: 0,
     vocabSize: V,
     padId: 0,
     prefixCache: features.prefixCache,
@@ -57,6 +58,19 @@ function fakeBackend(features: { prefixCache?: boolean; logitRows?: boolean } = 
       return out;
     },
   };
+  if (features.targets) {
+    // The model's log-likelihood tail (logitRows.ts), computed here in float64 from the logits and
+    // rounded to float32 as the graph's output is.
+    backend.forwardTargets = async (b, targets) => {
+      backend.targetCalls++;
+      const logits = await backend.forward(b);
+      return Float32Array.from(targets, (t, k) => {
+        const row = logits.subarray(k * V, (k + 1) * V);
+        return row[t]! - Math.log(row.reduce((acc, x) => acc + Math.exp(x), 0));
+      });
+    };
+  }
+  return backend;
 }
 
 const HEADER = 'Below is an instruction that describes a task. Write a response.\n';
@@ -110,6 +124,16 @@ describe('scorer reuse paths give the same scores', () => {
       expectSame(got, ref);
       expect(fast.calls.some((c) => c.prefix >= MIN_SHARED_PREFIX)).toBe(true);
       expect(fast.calls.every((c) => c.rows !== null)).toBe(true);
+
+      // log p(target) from the model for the batches that need no distributions (the s(A) texts)
+      const tail = fakeBackend({ prefixCache: true, logitRows: true, targets: true });
+      const viaTail = await scoreItems(items, template, tail);
+      expectSame(viaTail, ref, 1e-6);
+      expect(tail.targetCalls).toBeGreaterThan(0);
+      expect(tail.targetCalls).toBeLessThan(tail.calls.length); // s(A|Q) and s(A|Q') need logits for JS
+      const noDist = fakeBackend({ prefixCache: true, logitRows: true, targets: true });
+      expectSame(await scoreItems(items, template, noDist, { distConsistency: false }), await scoreItems(items, template, fakeBackend(), { distConsistency: false }), 1e-6);
+      expect(noDist.targetCalls).toBe(noDist.calls.length); // nothing needs logits then
 
       const prefixOnly = fakeBackend({ prefixCache: true });
       expectSame(await scoreItems(items, template, prefixOnly, { maxBatch: 3 }), ref);

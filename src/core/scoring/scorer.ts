@@ -3,7 +3,7 @@
 
 import type { Sample, VariantScores } from '../types';
 import type { PromptParts, RenderedText, Template } from '../templates';
-import { alignResponseTokens, consistencyFromJs, cosine, jsFromStats, refProbs, rowStats, type ResponseTokens } from '../metrics';
+import { alignResponseTokens, consistencyFromJs, cosine, jsFromStats, refProbs, rowStats, type ResponseTokens, type RowStats } from '../metrics';
 import { emptyScores, sampleScores, variantScores } from '../metrics/aggregate';
 import {
   MIN_SHARED_PREFIX,
@@ -141,6 +141,42 @@ export function choosePrefix(ids: readonly number[], c: number, used: number[][]
   return c;
 }
 
+/** The logits of one batch, read row by row (the softmax and JS are done here, in JS). */
+interface LogitsReader {
+  /** Reads a row: returns −log p(target); with `dist`, keeps its distribution for storeRef / js. */
+  read(row: number, target: number, dist: boolean): number;
+  /** Stores the last read row's distribution at out[off ..] (float32); returns its Σ p log p. */
+  storeRef(out: Float32Array, off: number): number;
+  /** JS divergence (nats) between a stored reference row and the last read row. */
+  js(ref: Float32Array, refOff: number, plogp: number): number;
+}
+
+function logitsReader(logits: Float32Array, V: number, exps: Float64Array): LogitsReader {
+  let st: RowStats = { max: NaN, sum: NaN, wsum: NaN, lse: NaN };
+  return {
+    read(row, target, dist) {
+      if (target < 0 || target >= V) throw new RangeError(`target id ${target} outside vocabulary of ${V}`);
+      st = rowStats(logits, row * V, V, dist ? exps : undefined);
+      return st.lse - logits[row * V + target]!;
+    },
+    storeRef: (out, off) => refProbs(exps, st, V, out, off),
+    js: (ref, refOff, plogp) => jsFromStats(ref, refOff, plogp, exps, st, V),
+  };
+}
+
+/** One batch's outputs: logits (read in JS), or log p(target) per row from the model. */
+type BatchOutput = { kind: 'logits'; reader: LogitsReader } | { kind: 'targets'; logprob: Float32Array };
+
+/**
+ * For each response token kb of a variant's text, the row (0-based from the reference's first
+ * scored row) of the reference s(A|Q) text that predicts the same response token; −1: not paired.
+ */
+function referenceRows(ref: { tokens: ResponseTokens; firstK: number }, t: TokenizedText): Int32Array {
+  const refRow = new Int32Array(Math.max(0, t.respEnd - t.respStart)).fill(-1);
+  for (const [ka, kb] of alignResponseTokens(ref.tokens, responseTokens(t))) refRow[kb] = ka - ref.firstK;
+  return refRow;
+}
+
 function nanToNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
@@ -235,7 +271,14 @@ export async function scoreItems(
   // With backend.logitRows, only the rows predicting response tokens are computed: per batch row,
   // where its rows start in the returned [N, V] logits.
   const rowStarts: Int32Array[] = [];
-  const forwardBatch = (k: number): Promise<Float32Array> => {
+  // A batch whose rows' distributions are not needed (the s(A) texts, or no distribution
+  // consistency) asks the model for log p(target) per row (backend.forwardTargets): no logits
+  // are copied out and no vocabulary-sized loop runs here.
+  const canTarget = selectRows && typeof backend.forwardTargets === 'function';
+  const firstRow = (t: TokenizedText) => Math.max(1, t.respStart);
+  const needsDist = (s: number) => wantDist && seqs[s]!.kind !== 'answer' && (items[seqs[s]!.item]!.variants?.length ?? 0) > 0;
+
+  const forwardBatch = (k: number): Promise<BatchOutput> => {
     const batch = batches[k]!;
     const P = shared ? choosePrefix(seqs[batch[0]!]!.tok.ids, sharedPrefixLength(batch, shared), usedPrefixes) : 0;
     prefixes[k] = P;
@@ -248,35 +291,47 @@ export async function scoreItems(
     if (selectRows) {
       const starts = new Int32Array(batch.length);
       const rows: number[] = [];
+      const targets: number[] = [];
       batch.forEach((s, b) => {
         const t = seqs[s]!.tok;
         starts[b] = rows.length;
         // token j is predicted by position j − 1, i.e. row j − 1 − P of this batch row
-        for (let j = Math.max(1, t.respStart); j < t.respEnd; j++) rows.push(b * padded.T + j - 1 - P);
+        for (let j = firstRow(t); j < t.respEnd; j++) {
+          rows.push(b * padded.T + j - 1 - P);
+          targets.push(t.ids[j]!);
+        }
       });
       rowStarts[k] = starts;
       padded.logitRows = Int32Array.from(rows);
       expected = rows.length;
+      if (canTarget && !batch.some(needsDist)) {
+        for (const id of targets) if (id < 0 || id >= V) throw new RangeError(`target id ${id} outside vocabulary of ${V}`);
+        const withRows = padded as typeof padded & { logitRows: Int32Array };
+        return backend.forwardTargets!(withRows, Int32Array.from(targets), signal).then((logprob): BatchOutput => {
+          if (logprob.length !== expected) throw new Error(`forward returned ${logprob.length} log-probabilities, expected ${expected}`);
+          return { kind: 'targets', logprob };
+        });
+      }
     }
-    return backend.forward(padded, signal).then((logits) => {
+    return backend.forward(padded, signal).then((logits): BatchOutput => {
       if (logits.length !== expected * V) throw new Error(`forward returned ${logits.length} logits, expected ${expected}x${V}`);
-      return logits;
+      return { kind: 'logits', reader: logitsReader(logits, V, exps) };
     });
   };
   let done = 0;
   onProgress?.({ phase: 'score', done, total: seqs.length });
-  let pending: Promise<Float32Array> | null = null;
+  let pending: Promise<BatchOutput> | null = null;
   // Only where the model runs off the JS thread's cores (a GPU): on a CPU the two compete.
   const overlap = !opts.naive && backend.overlap === true;
   for (let k = 0; k < batches.length; k++) {
-    let logits: Float32Array;
+    let output: BatchOutput;
     if (pending) {
-      logits = await pending;
+      output = await pending;
       pending = null;
     } else {
       await yieldToEventLoop();
       throwIfAborted(signal);
-      logits = await forwardBatch(k);
+      output = await forwardBatch(k);
     }
     if (overlap && k + 1 < batches.length) {
       await yieldToEventLoop();
@@ -291,50 +346,51 @@ export async function scoreItems(
       const seq = seqs[s]!;
       const st = states[seq.item]!;
       const t = seq.tok;
-      const firstJ = Math.max(1, t.respStart);
-      // offset (in this batch's logits) of the row that predicts token j of the sequence
+      const firstJ = firstRow(t);
+      // the row (of this batch's output) that predicts token j of the sequence
       const sel = rowStarts[k];
-      const rowOf = sel ? (j: number) => (sel[b]! + j - firstJ) * V : (j: number) => (b * T + j - 1 - P) * V;
-      const nll = (j: number, lse: number) => {
-        const target = t.ids[j]!;
-        if (target < 0 || target >= V) throw new RangeError(`target id ${target} outside vocabulary of ${V}`);
-        return lse - logits[rowOf(j) + target]!;
-      };
+      const rowOf = sel ? (j: number) => sel[b]! + j - firstJ : (j: number) => b * T + j - 1 - P;
+      const nRows = Math.max(0, t.respEnd - firstJ);
+      const mean = (sum: number) => (nRows > 0 ? nanToNull(sum / nRows) : null);
+      if (output.kind === 'targets') {
+        // no distributions needed in this batch (see canTarget): only the log-likelihood
+        let sum = 0;
+        for (let j = firstJ; j < t.respEnd; j++) sum -= output.logprob[rowOf(j)]!;
+        if (seq.kind === 'answer') st.sA = mean(sum);
+        else if (seq.kind === 'prompted') st.sAQ = mean(sum);
+        else st.sAQv[seq.variant] = mean(sum);
+        return;
+      }
+      const { reader } = output;
       let sum = 0;
-      let n = 0;
       if (seq.kind === 'answer') {
-        for (let j = firstJ; j < t.respEnd; j++, n++) sum += nll(j, rowStats(logits, rowOf(j), V).lse);
-        st.sA = n > 0 ? nanToNull(sum / n) : null;
+        for (let j = firstJ; j < t.respEnd; j++) sum += reader.read(rowOf(j), t.ids[j]!, false);
+        st.sA = mean(sum);
       } else if (seq.kind === 'prompted') {
-        const nv = items[seq.item]!.variants?.length ?? 0;
-        const keep = wantDist && nv > 0;
-        const nRows = Math.max(0, t.respEnd - firstJ);
+        const keep = needsDist(s);
         const rows = keep ? new Float32Array(nRows * V) : null;
         const plogp = keep ? new Float64Array(nRows) : null;
-        for (let j = firstJ; j < t.respEnd; j++, n++) {
-          const rs = rowStats(logits, rowOf(j), V, keep ? exps : undefined);
-          sum += nll(j, rs.lse);
-          if (rows) plogp![j - firstJ] = refProbs(exps, rs, V, rows, (j - firstJ) * V);
+        for (let j = firstJ; j < t.respEnd; j++) {
+          sum += reader.read(rowOf(j), t.ids[j]!, keep);
+          if (rows) plogp![j - firstJ] = reader.storeRef(rows, (j - firstJ) * V);
         }
-        st.sAQ = n > 0 ? nanToNull(sum / n) : null;
+        st.sAQ = mean(sum);
+        const nv = items[seq.item]!.variants?.length ?? 0;
         if (rows) refs.set(seq.item, { rows, plogp: plogp!, firstK: firstJ - t.respStart, tokens: responseTokens(t), pending: nv });
       } else {
         const ref = refs.get(seq.item);
-        // response token kb of this sequence -> row of the reference (-1: not paired)
-        const refRow = new Int32Array(Math.max(0, t.respEnd - t.respStart)).fill(-1);
-        if (ref) for (const [ka, kb] of alignResponseTokens(ref.tokens, responseTokens(t))) refRow[kb] = ka - ref.firstK;
+        const refRow = ref ? referenceRows(ref, t) : null;
         let js = 0;
         let nJs = 0;
-        for (let j = firstJ; j < t.respEnd; j++, n++) {
-          const ra = refRow[j - t.respStart]!;
-          const rs = rowStats(logits, rowOf(j), V, ra >= 0 ? exps : undefined);
-          sum += nll(j, rs.lse);
+        for (let j = firstJ; j < t.respEnd; j++) {
+          const ra = refRow ? refRow[j - t.respStart]! : -1;
+          sum += reader.read(rowOf(j), t.ids[j]!, ra >= 0);
           if (ra >= 0) {
-            js += jsFromStats(ref!.rows, ra * V, ref!.plogp[ra]!, exps, rs, V);
+            js += reader.js(ref!.rows, ra * V, ref!.plogp[ra]!);
             nJs++;
           }
         }
-        st.sAQv[seq.variant] = n > 0 ? nanToNull(sum / n) : null;
+        st.sAQv[seq.variant] = mean(sum);
         if (ref) {
           st.dist[seq.variant] = nJs > 0 ? consistencyFromJs(js / nJs) : null;
           if (--ref.pending <= 0) refs.delete(seq.item);

@@ -88,6 +88,12 @@ export interface ScoringBackend {
   readonly logitRows?: boolean;
   /** Forward pass: logits [B, T, V] row-major as float32. */
   forward(batch: PaddedBatch, signal?: AbortSignal): Promise<Float32Array>;
+  /**
+   * Forward pass that returns, for each of batch.logitRows, log p(targets[i]) (natural log) instead
+   * of logits: the model's log-likelihood tail (src/engine/logitRows.ts), for rows whose
+   * distributions are not needed. Needs `logitRows`; absent when the backend cannot do it.
+   */
+  forwardTargets?(batch: PaddedBatch & { logitRows: Int32Array }, targets: Int32Array, signal?: AbortSignal): Promise<Float32Array>;
   /** Greedy continuation of each prompt (only the new text). Needed for embed consistency. */
   generate?(prompts: string[], maxNewTokens: number, addSpecialTokens: boolean, signal?: AbortSignal): Promise<string[]>;
   /** Sentence embeddings. Needed for embed consistency. */
