@@ -40,6 +40,7 @@ type Body<K extends WorkerRequestType> = Omit<Extract<WorkerRequest, { type: K }
 export class WorkerEngineClient implements Engine {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  private readonly infoListeners = new Set<(info: LoadInfo) => void>();
 
   constructor(private readonly worker: WorkerPort) {
     worker.addEventListener('message', (ev: MessageEvent<WorkerResponse>) => this.onMessage(ev.data));
@@ -51,6 +52,10 @@ export class WorkerEngineClient implements Engine {
   }
 
   private onMessage(msg: WorkerResponse): void {
+    if (msg.type === 'engine') {
+      for (const listener of this.infoListeners) listener(msg.info);
+      return;
+    }
     const p = this.pending.get(msg.id);
     if (!p) return;
     if (msg.type === 'progress') (p.onProgress as ((x: unknown) => void) | undefined)?.(msg.progress);
@@ -109,6 +114,11 @@ export class WorkerEngineClient implements Engine {
 
   async dispose(): Promise<void> {
     await this.request('dispose', {});
+  }
+
+  onInfoChange(listener: (info: LoadInfo) => void): () => void {
+    this.infoListeners.add(listener);
+    return () => this.infoListeners.delete(listener);
   }
 
   /** Disposes the model and stops the worker. */

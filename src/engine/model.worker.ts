@@ -3,6 +3,7 @@
 
 import * as ORT from 'onnxruntime-web/webgpu';
 import { TransformersEngine } from './transformersEngine';
+import { installChainGuard } from './ortChainGuard';
 import { installWebGpuTrigPatch } from './webgpuSessionPatch';
 import { createWorkerHost } from './workerHost';
 import type { WorkerRequest, WorkerResponse } from './protocol';
@@ -13,6 +14,8 @@ interface WorkerScope {
 }
 
 installWebGpuTrigPatch(ORT.InferenceSession as unknown as Parameters<typeof installWebGpuTrigPatch>[0]);
+// after the trig patch, so that its failures are guarded too
+installChainGuard(ORT.InferenceSession as unknown as Parameters<typeof installChainGuard>[0]);
 
 const scope = self as unknown as WorkerScope;
 const handle = createWorkerHost(new TransformersEngine(), (msg, transfer) => scope.postMessage(msg, transfer ?? []));

@@ -3,7 +3,8 @@
 // Every request carries a numeric `id` chosen by the client; the worker answers with exactly one
 // 'result' or 'error' for that id, possibly preceded by 'progress' events with the same id.
 // 'cancel' aborts the request `target` (its AbortSignal fires; it then answers an 'error' with
-// name 'AbortError'); a cancel itself gets no answer. Requests run one at a time in arrival
+// name 'AbortError'); a cancel itself gets no answer. 'engine' (no id) is sent unasked whenever
+// the engine's LoadInfo changes after a load (a mid-run fallback from WebGPU to WASM). Requests run one at a time in arrival
 // order, except 'cancel', which acts immediately. All payloads are structured-cloneable.
 
 import type { GenerateRequest, LoadInfo, LoadOptions, LoadProgress, ScoreProgress, ScoreRequest, ScoreResult } from './types';
@@ -36,7 +37,8 @@ export interface SerializedError {
 export type WorkerResponse =
   | { type: 'progress'; id: number; progress: LoadProgress | ScoreProgress }
   | { [K in WorkerRequestType]: { type: 'result'; id: number; op: K; result: WorkerResults[K] } }[WorkerRequestType]
-  | { type: 'error'; id: number; error: SerializedError };
+  | { type: 'error'; id: number; error: SerializedError }
+  | { type: 'engine'; info: LoadInfo };
 
 export function serializeError(e: unknown): SerializedError {
   if (e instanceof Error || (typeof e === 'object' && e !== null && 'message' in e)) {

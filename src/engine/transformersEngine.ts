@@ -552,6 +552,9 @@ interface LoadedEmbed {
   extractor: TjsExtractor;
   device: DeviceKind;
   dtype: DType;
+  /** Where it came from and the dtype asked for (to load it again on WASM after a WebGPU failure). */
+  source: ModelSource;
+  requestedDtype: DType | undefined;
 }
 
 export class TransformersEngine implements Engine {
@@ -560,6 +563,17 @@ export class TransformersEngine implements Engine {
   private info: LoadInfo | null = null;
   /** Keys/values of shared prefixes (template headers) of the loaded LM; cleared with it. */
   private readonly prefixCache = new PrefixKvCache();
+  private readonly infoListeners = new Set<(info: LoadInfo) => void>();
+
+  onInfoChange(listener: (info: LoadInfo) => void): () => void {
+    this.infoListeners.add(listener);
+    return () => this.infoListeners.delete(listener);
+  }
+
+  private notifyInfo(info: LoadInfo): void {
+    this.info = info;
+    for (const listener of this.infoListeners) listener(info);
+  }
 
   get loadInfo(): LoadInfo | null {
     return this.info;
@@ -656,37 +670,14 @@ export class TransformersEngine implements Engine {
     if (rowsNote) reasons.push(rowsNote);
 
     if (opts.embedModel) {
-      const embedSource = opts.embedModel;
-      this.emb = await withEnv(async () => {
-        const setup = applySource(embedSource);
-        try {
-          let edev: DeviceKind = IS_NODE ? 'cpu' : lm.device;
-          const loadEmbedder = async (dev: DeviceKind) => {
-            const { dtype } = await pickDtype(setup, 'model', dtypeCandidates(opts.embedDtype, dev, f16 && dev === 'webgpu'), opts.embedDtype);
-            onProgress?.({ phase: 'status', message: `loading embedder ${setup.display} (${dtype}, ${dev})` });
-            const extractor = (await pipeline('feature-extraction', setup.id, {
-              ...setup.options,
-              dtype,
-              device: dev,
-              progress_callback: progress,
-            })) as unknown as TjsExtractor;
-            if (dev === 'webgpu') await extractor(['warm up'], { pooling: 'mean', normalize: true });
-            return { extractor, dtype };
-          };
-          let loaded: { extractor: TjsExtractor; dtype: DType };
-          try {
-            loaded = await loadEmbedder(edev);
-          } catch (e) {
-            if (edev !== 'webgpu') throw e;
-            reasons.push(`embedder on webgpu failed (${errMessage(e)}) -> wasm`);
-            edev = 'wasm';
-            loaded = await loadEmbedder(edev);
-          }
-          return { id: setup.id, display: setup.display, extractor: loaded.extractor, device: edev, dtype: loaded.dtype };
-        } finally {
-          restoreEnv();
-        }
-      });
+      const first: DeviceKind = IS_NODE ? 'cpu' : lm.device;
+      try {
+        this.emb = await this.loadEmbedder(opts.embedModel, first, opts.embedDtype, f16, progress, onProgress);
+      } catch (e) {
+        if (first !== 'webgpu') throw e;
+        reasons.push(`embedder on webgpu failed (${errMessage(e)}) -> wasm`);
+        this.emb = await this.loadEmbedder(opts.embedModel, 'wasm', opts.embedDtype, false, progress, onProgress);
+      }
     }
 
     this.info = {
@@ -705,6 +696,33 @@ export class TransformersEngine implements Engine {
       prefixCache: lm.prefixOk,
     };
     return this.info;
+  }
+
+  private async loadEmbedder(
+    source: ModelSource,
+    dev: DeviceKind,
+    requestedDtype: DType | undefined,
+    f16: boolean,
+    progress: (x: unknown) => void,
+    onProgress?: (p: LoadProgress) => void,
+  ): Promise<LoadedEmbed> {
+    return withEnv(async () => {
+      const setup = applySource(source);
+      try {
+        const { dtype } = await pickDtype(setup, 'model', dtypeCandidates(requestedDtype, dev, f16 && dev === 'webgpu'), requestedDtype);
+        onProgress?.({ phase: 'status', message: `loading embedder ${setup.display} (${dtype}, ${dev})` });
+        const extractor = (await pipeline('feature-extraction', setup.id, {
+          ...setup.options,
+          dtype,
+          device: dev,
+          progress_callback: progress,
+        })) as unknown as TjsExtractor;
+        if (dev === 'webgpu') await extractor(['warm up'], { pooling: 'mean', normalize: true });
+        return { id: setup.id, display: setup.display, extractor, device: dev, dtype, source, requestedDtype };
+      } finally {
+        restoreEnv();
+      }
+    });
   }
 
   /**
@@ -941,6 +959,7 @@ export class TransformersEngine implements Engine {
         dtype: lm.dtype,
         reason: `${this.info.reason}; webgpu run failed (${reason}) -> wasm${rowsNote ? `; ${rowsNote}` : ''}`,
       };
+      this.notifyInfo(this.info);
     }
   }
 
@@ -965,22 +984,36 @@ export class TransformersEngine implements Engine {
    */
   async forward(batch: PaddedBatch, rows?: RowSession): Promise<Float32Array> {
     return this.withFallback(async () => {
-      const out = await this.runBatch(batch, rows ?? null, null, ['logits']);
+      const lm = this.requireLm();
+      // Chosen rows without a row session (a mid-run fallback could not install one): compute
+      // all positions and keep the chosen rows, so the scorer's backend contract still holds.
+      const gather = batch.logitRows && !(rows ?? lm.rows) ? batch.logitRows : null;
+      const run = gather ? { ...batch, logitRows: undefined } : batch;
+      const out = await this.runBatch(run, rows ?? null, null, ['logits']);
       const logits = out.logits;
       if (!logits) throw new Error('the model returned no logits');
       const data = toFloat32(logits);
       disposeOutputs(out, logits);
-      return data;
+      if (!gather) return data;
+      const V = lm.vocabSize;
+      const picked = new Float32Array(gather.length * V);
+      gather.forEach((r, k) => picked.set(data.subarray(r * V, (r + 1) * V), k * V));
+      return picked;
     });
   }
 
   /**
-   * The metric tail of the patched graph (logitRows.ts) for batch.logitRows: log p(target) per row
-   * and, with `probs`, the next-token distributions, computed by the runtime (no logits copied out).
+   * log p(targets[i]) for each of batch.logitRows, from the graph's tail (logitRows.ts); without it
+   * (a mid-run fallback lost it), from the rows' logits here.
    */
   async forwardTargets(batch: PaddedBatch & { logitRows: Int32Array }, targets: Int32Array, rows?: RowSession): Promise<Float32Array> {
     return this.withFallback(async () => {
-      if (!this.requireLm().targetsOk && !rows) throw new Error('this model has no log-likelihood tail');
+      const lm = this.requireLm();
+      if (!lm.targetsOk && !rows) {
+        const V = lm.vocabSize;
+        const logits = await this.forward(batch);
+        return Float32Array.from(targets, (t, k) => logits[k * V + t]! - rowStats(logits, k * V, V).lse);
+      }
       const out = await this.runBatch(batch, rows ?? null, targets, [TARGET_LOGPROB_OUTPUT]);
       const lp = out[TARGET_LOGPROB_OUTPUT];
       if (!lp) throw new Error('the model returned no log-likelihoods');
@@ -1186,7 +1219,18 @@ export class TransformersEngine implements Engine {
     if (signal?.aborted) throw abortError();
     if (!this.emb) throw new Error('no embedding model loaded');
     if (texts.length === 0) return [];
-    const out = await this.emb.extractor(texts, { pooling: 'mean', normalize: true });
+    let out: TjsTensor;
+    try {
+      out = await this.emb.extractor(texts, { pooling: 'mean', normalize: true });
+    } catch (e) {
+      // as for the LM (withFallback): a WebGPU failure mid-run continues on WASM, visibly
+      if (this.emb.device !== 'webgpu' || isAbort(e)) throw e;
+      const failed = this.emb;
+      await failed.extractor.dispose().catch(() => undefined);
+      this.emb = await this.loadEmbedder(failed.source, 'wasm', failed.requestedDtype, false, () => undefined);
+      if (this.info) this.notifyInfo({ ...this.info, embedDevice: 'wasm', embedDtype: this.emb.dtype, reason: `${this.info.reason}; embedder webgpu run failed (${errMessage(e)}) -> wasm` });
+      out = await this.emb.extractor(texts, { pooling: 'mean', normalize: true });
+    }
     const [n, d] = out.dims as [number, number];
     const data = toFloat32(out);
     const res: Float32Array[] = [];

@@ -126,4 +126,10 @@ export interface Engine {
   embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
   /** Releases the ONNX sessions. */
   dispose(): Promise<void>;
+  /**
+   * Subscribes to changes of what load() reported that happen later, during a run: a WebGPU
+   * failure (device lost, out of memory, an unsupported op) after which the engine continues on
+   * WASM. Returns the unsubscribe function.
+   */
+  onInfoChange?(listener: (info: LoadInfo) => void): () => void;
 }

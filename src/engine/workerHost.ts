@@ -8,6 +8,7 @@ export type Post = (msg: WorkerResponse, transfer?: Transferable[]) => void;
 
 export function createWorkerHost(engine: Engine, post: Post): (req: WorkerRequest) => void {
   const controllers = new Map<number, AbortController>();
+  engine.onInfoChange?.((info) => post({ type: 'engine', info }));
   let queue: Promise<void> = Promise.resolve();
 
   const run = async (req: Exclude<WorkerRequest, { type: 'cancel' }>, ac: AbortController): Promise<void> => {

@@ -60,7 +60,16 @@ function engineKey(c: ScoringConfig): string {
 async function ensureEngine(config: ScoringConfig): Promise<void> {
   const key = engineKey(config);
   if (engine && loadedKey === key) return;
-  engine ??= new WorkerEngineClient(createModelWorker());
+  if (!engine) {
+    engine = new WorkerEngineClient(createModelWorker());
+    // A WebGPU failure during a run: the worker continues on WASM; the run bar shows it.
+    engine.onInfoChange((info) => {
+      const store = useScoreStore.getState();
+      const was = store.engine?.device;
+      store.setEngine(info);
+      store.setNotice(`${was === 'webgpu' && info.device !== 'webgpu' ? 'WebGPU failed during the run; continuing on WASM. ' : ''}${info.reason}`);
+    });
+  }
   loadedKey = null;
   const store = useScoreStore.getState();
   store.setRun({ status: 'loading-model', message: 'Loading model…', error: null });

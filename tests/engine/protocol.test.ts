@@ -47,8 +47,13 @@ const info: LoadInfo = {
 };
 
 function fakeEngine(): Engine & { disposed: number } {
+  const listeners = new Set<(i: typeof info) => void>();
   return {
     disposed: 0,
+    onInfoChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     async load(_opts, onProgress) {
       onProgress?.({ phase: 'status', message: 'loading' });
       return info;
@@ -58,6 +63,8 @@ function fakeEngine(): Engine & { disposed: number } {
       for (let i = 0; i < req.items.length; i++) {
         await new Promise((r) => setTimeout(r, 5));
         if (signal?.aborted) throw new DOMException('aborted', 'AbortError');
+        // a device failure mid-run: the engine carries on elsewhere and says so
+        if (req.items[i]!.sample.id === 'gpu-lost') for (const l of listeners) l({ ...info, device: 'wasm', reason: 'webgpu run failed (device lost) -> wasm' });
         onProgress?.({ phase: 'score', done: i + 1, total: req.items.length });
         out.push({ id: req.items[i]!.sample.id, scores: emptyScores(), variants: [], truncated: false, tokens: { prompted: 0, answer: 0, response: 0 } });
       }
@@ -95,6 +102,19 @@ describe('worker protocol', () => {
     expect(Array.from(v!)).toEqual([3, 1]);
     await client.dispose();
     expect(eng.disposed).toBe(1);
+  });
+
+  it('an engine change during a run reaches the client unasked; the run completes', async () => {
+    const client = new WorkerEngineClient(bridge(fakeEngine()).port);
+    await client.load({ model: { kind: 'hub', id: 'x/y' } });
+    const seen: string[] = [];
+    const off = client.onInfoChange((i) => seen.push(`${i.device}: ${i.reason}`));
+    const res = await client.score({ items: [{ sample: sample('a') }, { sample: sample('gpu-lost') }, { sample: sample('c') }], template: 'plain' });
+    expect(res.map((r) => r.id)).toEqual(['a', 'gpu-lost', 'c']);
+    expect(seen).toEqual(['wasm: webgpu run failed (device lost) -> wasm']);
+    off();
+    await client.score({ items: [{ sample: sample('gpu-lost') }], template: 'plain' });
+    expect(seen).toHaveLength(1);
   });
 
   it('errors keep their name and message', async () => {
