@@ -1,7 +1,7 @@
 // Browser only (installed by the model worker). transformers.js queues every session creation and
 // every session run of a page on one promise chain each (`webInitChain`, `webInferenceChain` in
 // its backends/onnx.js: `chain = chain.then(run)`). One rejected run leaves that chain rejected for
-// good: every later run, on any session (the WASM session a WebGPU failure falls back to, the
+// good (the same class of bug as huggingface/transformers.js#1767, for session creation in Node): every later run, on any session (the WASM session a WebGPU failure falls back to, the
 // embedder), then fails at once with the first error and never runs. Falling back from a failed
 // WebGPU run is therefore impossible unless failures never reach the chain.
 //
