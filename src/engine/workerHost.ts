@@ -1,61 +1,27 @@
-// The worker side of the protocol, independent of the Worker global so that it can be tested in
-// Node: `createWorkerHost(engine, post)` returns the message handler.
+// The worker side: serves an Engine as ModelApi (./protocol.ts). Independent of the Worker global,
+// so that it can be tested in Node with any postMessage endpoint.
 
+import { serveRpc, withTransfer } from '../lib/workerRpc';
+import type { ModelApi, ModelNotes } from './protocol';
 import type { Engine } from './types';
-import { serializeError, type WorkerRequest, type WorkerResponse } from './protocol';
 
-export type Post = (msg: WorkerResponse, transfer?: Transferable[]) => void;
-
-export function createWorkerHost(engine: Engine, post: Post): (req: WorkerRequest) => void {
-  const controllers = new Map<number, AbortController>();
-  engine.onInfoChange?.((info) => post({ type: 'engine', info }));
-  let queue: Promise<void> = Promise.resolve();
-
-  const run = async (req: Exclude<WorkerRequest, { type: 'cancel' }>, ac: AbortController): Promise<void> => {
-    const { id } = req;
-    try {
-      if (ac.signal.aborted) throw new DOMException('The operation was aborted.', 'AbortError');
-      switch (req.type) {
-        case 'load': {
-          const result = await engine.load(req.opts, (progress) => post({ type: 'progress', id, progress }));
-          post({ type: 'result', id, op: 'load', result });
-          break;
-        }
-        case 'score': {
-          const result = await engine.score(req.req, (progress) => post({ type: 'progress', id, progress }), ac.signal);
-          post({ type: 'result', id, op: 'score', result });
-          break;
-        }
-        case 'generate': {
-          const result = await engine.generate(req.req, ac.signal);
-          post({ type: 'result', id, op: 'generate', result });
-          break;
-        }
-        case 'embed': {
-          const result = await engine.embed(req.texts, ac.signal);
-          post({ type: 'result', id, op: 'embed', result }, [...new Set(result.map((v) => v.buffer as ArrayBuffer))]);
-          break;
-        }
-        case 'dispose': {
-          await engine.dispose();
-          post({ type: 'result', id, op: 'dispose', result: null });
-          break;
-        }
-      }
-    } catch (e) {
-      post({ type: 'error', id, error: serializeError(e) });
-    } finally {
-      controllers.delete(id);
-    }
-  };
-
-  return (req: WorkerRequest) => {
-    if (req.type === 'cancel') {
-      controllers.get(req.target)?.abort();
-      return;
-    }
-    const ac = new AbortController();
-    controllers.set(req.id, ac);
-    queue = queue.then(() => run(req, ac));
-  };
+export function serveEngine(scope: Parameters<typeof serveRpc>[0], engine: Engine): void {
+  const notify = serveRpc<ModelApi, ModelNotes>(
+    scope,
+    {
+      load: (opts, emit) => engine.load(opts, emit),
+      score: (req, emit, signal) => engine.score(req, emit, signal),
+      generate: (req, _emit, signal) => engine.generate(req, signal),
+      embed: async (texts, _emit, signal) => {
+        const vectors = await engine.embed(texts, signal);
+        return withTransfer(vectors, [...new Set(vectors.map((v) => v.buffer as ArrayBuffer))]);
+      },
+      dispose: async () => {
+        await engine.dispose();
+        return null;
+      },
+    },
+    { serial: true },
+  );
+  engine.onInfoChange?.((info) => notify('engine', info));
 }

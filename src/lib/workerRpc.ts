@@ -1,8 +1,17 @@
-// A tiny typed request/response protocol over postMessage, with streamed events and cancellation.
-// Main thread: `new RpcClient<Api>(worker).call('name', args, onEvent, signal)`.
-// Worker:      `serveRpc<Api>(self, { name: async (args, emit, signal) => result })`.
+// A tiny typed request/response protocol over postMessage, with streamed events, cancellation and
+// unasked notifications. Used by both workers (data: workers/dataApi.ts, model: engine/protocol.ts).
+//
+//   Main thread: `new RpcClient<Api, Notes>(worker).call('name', args, onEvent, signal)`,
+//                `client.on('topic', listener)`.
+//   Worker:      `serveRpc<Api, Notes>(self, { name: async (args, emit, signal) => result }, { serial })`
+//                returns `notify(topic, payload)`.
+//
 // Every request carries an id; the worker answers with any number of `event`s and then exactly one
-// `result` or `error`. Cancelling posts `cancel`, which aborts the handler's AbortSignal.
+// `result` or `error`. Cancelling posts `cancel`, which aborts the handler's AbortSignal (the call
+// then rejects with an error named 'AbortError'). `serial` runs requests one at a time in arrival
+// order (a model is not re-entrant); cancel still acts at once. A handler that returns
+// `withTransfer(value, buffers)` has its buffers transferred instead of copied. A worker 'error'
+// event rejects every pending call.
 
 export interface RpcMethod<Args, Event, Result> {
   args: Args;
@@ -10,17 +19,21 @@ export interface RpcMethod<Args, Event, Result> {
   result: Result;
 }
 export type RpcApi = Record<string, RpcMethod<unknown, unknown, unknown>>;
+/** Unasked messages from the worker: topic -> payload. */
+export type RpcNotes = Record<string, unknown>;
 
 type ToWorker = { id: number; method: string; args: unknown } | { id: number; cancel: true };
 type FromWorker =
   | { id: number; event: unknown }
   | { id: number; result: unknown }
-  | { id: number; error: { name: string; message: string } };
+  | { id: number; error: { name: string; message: string; stack?: string } }
+  | { note: string; payload: unknown };
 
 export class RpcError extends Error {
-  constructor(name: string, message: string) {
+  constructor(name: string, message: string, stack?: string) {
     super(message);
     this.name = name;
+    if (stack) this.stack = stack;
   }
 }
 
@@ -29,24 +42,53 @@ interface Endpoint {
   addEventListener(type: 'message', listener: (ev: MessageEvent) => void): void;
 }
 
-export class RpcClient<Api extends RpcApi> {
-  private nextId = 1;
-  private pending = new Map<number, { onEvent?: (e: unknown) => void; resolve: (r: unknown) => void; reject: (e: Error) => void }>();
+/** The main thread's end: a Worker, or a test double. */
+export interface RpcPort extends Endpoint {
+  addEventListener(type: 'message', listener: (ev: MessageEvent) => void): void;
+  addEventListener(type: 'error', listener: (ev: ErrorEvent) => void): void;
+}
 
-  constructor(private readonly worker: Endpoint) {
-    worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => {
-      const msg = ev.data;
-      const p = this.pending.get(msg.id);
-      if (!p) return;
-      if ('event' in msg) p.onEvent?.(msg.event);
-      else if ('result' in msg) {
-        this.pending.delete(msg.id);
-        p.resolve(msg.result);
-      } else {
-        this.pending.delete(msg.id);
-        p.reject(new RpcError(msg.error.name, msg.error.message));
-      }
+const transfers = new WeakMap<object, Transferable[]>();
+
+/** Marks a handler's result so that `buffers` are transferred with it rather than copied. */
+export function withTransfer<T extends object>(value: T, buffers: Transferable[]): T {
+  transfers.set(value, buffers);
+  return value;
+}
+
+interface Pending {
+  onEvent?: (e: unknown) => void;
+  resolve: (r: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+export class RpcClient<Api extends RpcApi, Notes extends RpcNotes = Record<never, never>> {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Map<string, Set<(payload: unknown) => void>>();
+
+  constructor(private readonly worker: Endpoint | RpcPort) {
+    worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => this.receive(ev.data));
+    (worker as RpcPort).addEventListener('error', (ev: ErrorEvent) => {
+      const err = new RpcError('Error', `worker error: ${ev.message}`);
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
     });
+  }
+
+  private receive(msg: FromWorker): void {
+    if ('note' in msg) {
+      for (const listener of this.listeners.get(msg.note) ?? []) listener(msg.payload);
+      return;
+    }
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    if ('event' in msg) p.onEvent?.(msg.event);
+    else {
+      this.pending.delete(msg.id);
+      if ('result' in msg) p.resolve(msg.result);
+      else p.reject(new RpcError(msg.error.name, msg.error.message, msg.error.stack));
+    }
   }
 
   call<K extends keyof Api & string>(
@@ -57,11 +99,24 @@ export class RpcClient<Api extends RpcApi> {
   ): Promise<Api[K]['result']> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(new RpcError('AbortError', 'cancelled'));
-      this.pending.set(id, { onEvent: onEvent as (e: unknown) => void, resolve: resolve as (r: unknown) => void, reject });
-      signal?.addEventListener('abort', () => this.worker.postMessage({ id, cancel: true } satisfies ToWorker), { once: true });
+      if (signal?.aborted) return reject(new RpcError('AbortError', 'The operation was aborted.'));
+      const onAbort = () => this.worker.postMessage({ id, cancel: true } satisfies ToWorker);
+      const settle = <T>(fn: (x: T) => void) => (x: T) => {
+        signal?.removeEventListener('abort', onAbort);
+        fn(x);
+      };
+      this.pending.set(id, { onEvent: onEvent as (e: unknown) => void, resolve: settle(resolve as (r: unknown) => void), reject: settle(reject) });
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.worker.postMessage({ id, method, args } satisfies ToWorker);
     });
+  }
+
+  /** Listens to the worker's unasked `topic` messages; returns the unsubscribe function. */
+  on<T extends keyof Notes & string>(topic: T, listener: (payload: Notes[T]) => void): () => void {
+    const set = this.listeners.get(topic) ?? new Set();
+    set.add(listener as (payload: unknown) => void);
+    this.listeners.set(topic, set);
+    return () => set.delete(listener as (payload: unknown) => void);
   }
 }
 
@@ -69,30 +124,40 @@ export type RpcHandlers<Api extends RpcApi> = {
   [K in keyof Api]: (args: Api[K]['args'], emit: (event: Api[K]['event']) => void, signal: AbortSignal) => Promise<Api[K]['result']>;
 };
 
-export function serveRpc<Api extends RpcApi>(scope: Endpoint, handlers: RpcHandlers<Api>): void {
+export function serveRpc<Api extends RpcApi, Notes extends RpcNotes = Record<never, never>>(
+  scope: Endpoint,
+  handlers: RpcHandlers<Api>,
+  options: { serial?: boolean } = {},
+): <T extends keyof Notes & string>(topic: T, payload: Notes[T]) => void {
   const running = new Map<number, AbortController>();
+  let queue: Promise<void> = Promise.resolve();
+  const run = async (msg: Extract<ToWorker, { method: string }>, controller: AbortController): Promise<void> => {
+    const handler = handlers[msg.method as keyof Api];
+    const emit = (event: unknown) => scope.postMessage({ id: msg.id, event } satisfies FromWorker);
+    try {
+      if (!handler) throw new Error(`unknown method ${msg.method}`);
+      if (controller.signal.aborted) throw new DOMException('The operation was aborted.', 'AbortError');
+      const result = await handler(msg.args as never, emit as never, controller.signal);
+      const transfer = typeof result === 'object' && result !== null ? transfers.get(result) : undefined;
+      scope.postMessage({ id: msg.id, result } satisfies FromWorker, transfer ?? []);
+    } catch (err) {
+      const e = err instanceof Error || err instanceof DOMException ? err : new Error(String(err));
+      const name = controller.signal.aborted ? 'AbortError' : e.name;
+      scope.postMessage({ id: msg.id, error: { name, message: e.message, ...(e.stack ? { stack: e.stack } : {}) } } satisfies FromWorker);
+    } finally {
+      running.delete(msg.id);
+    }
+  };
   scope.addEventListener('message', (ev: MessageEvent<ToWorker>) => {
     const msg = ev.data;
     if ('cancel' in msg) {
       running.get(msg.id)?.abort();
       return;
     }
-    const handler = handlers[msg.method as keyof Api];
     const controller = new AbortController();
     running.set(msg.id, controller);
-    const emit = (event: unknown) => scope.postMessage({ id: msg.id, event } satisfies FromWorker);
-    void (async () => {
-      try {
-        if (!handler) throw new Error(`unknown method ${msg.method}`);
-        const result = await handler(msg.args as never, emit as never, controller.signal);
-        scope.postMessage({ id: msg.id, result } satisfies FromWorker);
-      } catch (err) {
-        const e = err instanceof Error ? err : new Error(String(err));
-        const name = controller.signal.aborted ? 'AbortError' : e.name;
-        scope.postMessage({ id: msg.id, error: { name, message: e.message } } satisfies FromWorker);
-      } finally {
-        running.delete(msg.id);
-      }
-    })();
+    if (options.serial) queue = queue.then(() => run(msg, controller));
+    else void run(msg, controller);
   });
+  return (topic, payload) => scope.postMessage({ note: topic, payload } satisfies FromWorker);
 }

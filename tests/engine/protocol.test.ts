@@ -1,33 +1,48 @@
-// WorkerEngineClient <-> createWorkerHost over an in-process "worker" that structured-clones every
-// message (as postMessage does): results, progress, errors, cancellation, queueing.
+// WorkerEngineClient <-> serveEngine (lib/workerRpc.ts) over an in-process "worker" that
+// structured-clones every message (as postMessage does): results, progress, errors, cancellation,
+// queueing, transfer and unasked notifications.
 
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { WorkerEngineClient, type WorkerPort } from '../../src/engine/client';
-import { createWorkerHost } from '../../src/engine/workerHost';
+import { WorkerEngineClient } from '../../src/engine/client';
+import { serveEngine } from '../../src/engine/workerHost';
 import { TransformersEngine } from '../../src/engine/transformersEngine';
-import type { WorkerRequest, WorkerResponse } from '../../src/engine/protocol';
+import type { RpcPort } from '../../src/lib/workerRpc';
 import type { Engine, LoadInfo, ScoreResult } from '../../src/engine/types';
 import { emptyScores } from '../../src/core/metrics/aggregate';
 
-function bridge(engine: Engine): { port: WorkerPort; sent: WorkerRequest[] } {
-  const listeners: Array<(ev: MessageEvent<WorkerResponse>) => void> = [];
-  const sent: WorkerRequest[] = [];
-  const host = createWorkerHost(engine, (msg) => {
+type Listener = (ev: MessageEvent) => void;
+
+/** Two ends of a fake worker: what one posts reaches the other's 'message' listeners, cloned, a tick later. */
+function bridge(engine: Engine): { port: RpcPort; sent: unknown[]; transferred: Transferable[][] } {
+  const toMain: Listener[] = [];
+  const toWorker: Listener[] = [];
+  const sent: unknown[] = [];
+  const transferred: Transferable[][] = [];
+  const deliver = (listeners: Listener[], msg: unknown) => {
     const copy = structuredClone(msg);
-    setTimeout(() => listeners.forEach((l) => l({ data: copy } as MessageEvent<WorkerResponse>)), 0);
-  });
-  const port: WorkerPort = {
-    postMessage(msg: WorkerRequest) {
+    setTimeout(() => listeners.forEach((l) => l({ data: copy } as MessageEvent)), 0);
+  };
+  const workerScope = {
+    postMessage(msg: unknown, transfer?: Transferable[]) {
+      if (transfer?.length) transferred.push(transfer);
+      deliver(toMain, msg);
+    },
+    addEventListener(_type: 'message', fn: Listener) {
+      toWorker.push(fn);
+    },
+  };
+  serveEngine(workerScope, engine);
+  const port = {
+    postMessage(msg: unknown) {
       sent.push(msg);
-      const copy = structuredClone(msg);
-      setTimeout(() => host(copy), 0);
+      deliver(toWorker, msg);
     },
-    addEventListener(type: string, fn: (ev: never) => void) {
-      if (type === 'message') listeners.push(fn as (ev: MessageEvent<WorkerResponse>) => void);
+    addEventListener(type: string, fn: Listener) {
+      if (type === 'message') toMain.push(fn);
     },
-  } as WorkerPort;
-  return { port, sent };
+  } as RpcPort;
+  return { port, sent, transferred };
 }
 
 const info: LoadInfo = {
@@ -88,7 +103,8 @@ const sample = (id: string) => ({ id, index: 0, line: 1, instruction: 'q', input
 describe('worker protocol', () => {
   it('load, progress, score, generate, embed, dispose', async () => {
     const eng = fakeEngine();
-    const client = new WorkerEngineClient(bridge(eng).port);
+    const { port, transferred } = bridge(eng);
+    const client = new WorkerEngineClient(port);
     const progress: unknown[] = [];
     expect(await client.load({ model: { kind: 'hub', id: 'x/y' } }, (p) => progress.push(p))).toEqual(info);
     expect(progress).toEqual([{ phase: 'status', message: 'loading' }]);
@@ -100,6 +116,7 @@ describe('worker protocol', () => {
     const [v] = await client.embed(['abc']);
     expect(v).toBeInstanceOf(Float32Array);
     expect(Array.from(v!)).toEqual([3, 1]);
+    expect(transferred).toHaveLength(1); // embed's vectors are transferred, not copied
     await client.dispose();
     expect(eng.disposed).toBe(1);
   });
@@ -117,6 +134,21 @@ describe('worker protocol', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('requests run one at a time, in arrival order', async () => {
+    const log: string[] = [];
+    const eng = fakeEngine();
+    const score = eng.score.bind(eng);
+    eng.score = async (req, onProgress, signal) => {
+      log.push(`start ${req.items[0]!.sample.id}`);
+      const r = await score(req, onProgress, signal);
+      log.push(`end ${req.items[0]!.sample.id}`);
+      return r;
+    };
+    const client = new WorkerEngineClient(bridge(eng).port);
+    await Promise.all(['a', 'b', 'c'].map((id) => client.score({ items: [{ sample: sample(id) }, { sample: sample(`${id}2`) }], template: 'plain' })));
+    expect(log).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
+  });
+
   it('errors keep their name and message', async () => {
     const client = new WorkerEngineClient(bridge(fakeEngine()).port);
     await expect(client.generate({ prompts: ['boom'] })).rejects.toMatchObject({ name: 'TypeError', message: 'kaboom' });
@@ -130,7 +162,7 @@ describe('worker protocol', () => {
     const p = client.score({ items, template: 'plain' }, undefined, ac.signal);
     setTimeout(() => ac.abort(), 30);
     await expect(p).rejects.toMatchObject({ name: 'AbortError' });
-    expect(sent.some((m) => m.type === 'cancel')).toBe(true);
+    expect(sent.some((m) => (m as { cancel?: boolean }).cancel === true)).toBe(true);
     expect(await client.generate({ prompts: ['ok'] })).toEqual(['OK']);
   });
 
