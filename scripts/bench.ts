@@ -38,18 +38,10 @@ import { makeTemplate } from '../src/core/templates';
 import type { Sample } from '../src/core/types';
 import { TransformersEngine } from '../src/engine/transformersEngine';
 import type { DevicePreference, LoadInfo, ScoreItem, ScoreRequest, ScoreResult } from '../src/engine/types';
+import { CHROMIUM_ARGS } from '../playwright.config';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const MODELS = path.resolve(ROOT, process.env.QUARRY_MODELS_DIR ?? '../shared/models');
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--enable-unsafe-webgpu',
-];
 
 // ---------------------------------------------------------------------------------------------
 // Arguments

@@ -15,7 +15,7 @@ import {
   utf8Offset,
   type TokenPiece,
 } from '../core/metrics/spans';
-import { rowStats } from '../core/metrics/numerics';
+import { tokenNll } from '../core/metrics/numerics';
 import { scoreItems, abortError } from '../core/scoring/scorer';
 import type { PaddedBatch, ScoringBackend, TokenizedText } from '../core/scoring/types';
 import { padBatch } from '../core/scoring/planner';
@@ -904,7 +904,7 @@ export class TransformersEngine implements Engine {
     try {
       const lp = await this.forwardTargets({ ...batch, logitRows: Int32Array.from(want) }, targets, rows);
       let d = lp.length === want.length ? 0 : Infinity;
-      want.forEach((_, k) => (d = Math.max(d, Math.abs(lp[k]! - (logits[k * V + targets[k]!]! - rowStats(logits, k * V, V).lse)))));
+      want.forEach((_, k) => (d = Math.max(d, Math.abs(lp[k]! + tokenNll(logits, k * V, V, targets[k]!)))));
       if (!(d <= 1e-4)) return `log-likelihoods in JS (the graph's tail disagrees: ${d.toExponential(1)})`;
       lm.targetsOk = true;
       return null;
@@ -1012,7 +1012,7 @@ export class TransformersEngine implements Engine {
       if (!lm.targetsOk && !rows) {
         const V = lm.vocabSize;
         const logits = await this.forward(batch);
-        return Float32Array.from(targets, (t, k) => logits[k * V + t]! - rowStats(logits, k * V, V).lse);
+        return Float32Array.from(targets, (t, k) => -tokenNll(logits, k * V, V, t));
       }
       const out = await this.runBatch(batch, rows ?? null, targets, [TARGET_LOGPROB_OUTPUT]);
       const lp = out[TARGET_LOGPROB_OUTPUT];

@@ -5,7 +5,7 @@ import type { FieldMapping, IngestIssue, Sample } from '../core/types';
 import { RpcClient } from '../lib/workerRpc';
 import { getDb, type SessionRecord } from '../persist/db';
 import { journalForget, replayDecisionJournals } from '../persist/decisionJournal';
-import type { DataApi, ExportFormat, ExportWhich } from '../workers/dataApi';
+import type { DataApi, ExportFormat, ExportWhich, LoadEvent } from '../workers/dataApi';
 import { useDatasetStore } from './datasetStore';
 import { decisionsSettled, useDecisionStore, type FinalDecision } from './decisionStore';
 import { restoreScores } from './scoringController';
@@ -42,6 +42,16 @@ function progressSink(label: string) {
       const { load, setLoad } = useDatasetStore.getState();
       if (load.status === 'loading') setLoad({ status: 'loading', label, ...latest });
     });
+  };
+}
+
+/** The data worker's event handler for a load: buffers its batches, forwards its progress. */
+function collect(samples: Sample[], issues: IngestIssue[], onProgress: ReturnType<typeof progressSink>) {
+  return (ev: LoadEvent) => {
+    if (ev.type === 'batch') {
+      for (const s of ev.samples) samples.push(s);
+      for (const i of ev.issues) issues.push(i);
+    } else onProgress(ev);
   };
 }
 
@@ -89,12 +99,7 @@ export async function loadFile(file: File, mapping: FieldMapping | null = null):
       const result = await dataWorker().call(
         'ingest',
         { file, sessionId: newSessionId(), mapping },
-        (ev) => {
-          if (ev.type === 'batch') {
-            for (const s of ev.samples) samples.push(s);
-            for (const i of ev.issues) issues.push(i);
-          } else onProgress(ev);
-        },
+        collect(samples, issues, onProgress),
         signal,
       );
       if (result.outcome === 'needs-mapping') {
@@ -119,12 +124,7 @@ export async function openSession(sessionId: string): Promise<void> {
       const { session, decisions } = await dataWorker().call(
         'open',
         { sessionId },
-        (ev) => {
-          if (ev.type === 'batch') {
-            for (const s of ev.samples) samples.push(s);
-            for (const i of ev.issues) issues.push(i);
-          } else onProgress(ev);
-        },
+        collect(samples, issues, onProgress),
         signal,
       );
       await saveView();
