@@ -20,6 +20,8 @@ interface DatasetState {
   sessions: SessionRecord[];
   setLoad(load: LoadState): void;
   show(session: SessionRecord, samples: Sample[], issues: IngestIssue[]): void;
+  /** Replaces the open session's record (only through state/sessionRecord's updateSession). */
+  replaceSession(session: SessionRecord): void;
   clear(): void;
   setSessions(sessions: SessionRecord[]): void;
 }
@@ -32,6 +34,7 @@ export const useDatasetStore = create<DatasetState>((set) => ({
   sessions: [],
   setLoad: (load) => set({ load }),
   show: (session, samples, issues) => set({ session, samples, issues, load: { status: 'idle' } }),
+  replaceSession: (session) => set((s) => (s.session?.id === session.id ? { session } : {})),
   clear: () => set({ session: null, samples: [], issues: [] }),
   setSessions: (sessions) => set({ sessions }),
 }));
