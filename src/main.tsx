@@ -11,4 +11,4 @@ createRoot(document.getElementById('root')!).render(
 );
 
 // `?nodemo` opens an empty workbench (tests, benchmarks); otherwise the demo loads on first visit.
-void initSession({ demo: !new URLSearchParams(location.search).has('nodemo') });
+void initSession();

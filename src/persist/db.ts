@@ -44,6 +44,11 @@ export interface SessionRecord {
   view: ViewState;
   /** The session's scoring run, if one was started. */
   scoring?: ScoringState;
+  /**
+   * Bytes this session takes in the browser's storage: measured as the origin's usage before and after
+   * its ingest (an estimate: the browser rounds and compacts), absent for sessions from older versions.
+   */
+  storedBytes?: number;
   /** The selection policy last applied (to all samples or through a review), for the export's summary card. */
   policy?: import('../core/selection').Policy;
 }

@@ -3,7 +3,7 @@
 import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { QuarryDB } from './db';
-import { applyDecisionWrite, journalAppend, journalCommitted, journalForget, replayDecisionJournals, type DecisionWrite } from './decisionJournal';
+import { applyDecisionWrite, journalAppend, journalCommitted, journalForget, journalPending, replayDecisionJournals, replaySessionJournal, type DecisionWrite } from './decisionJournal';
 
 // Node has no localStorage; a Map-backed Storage with the same contract stands in for the browser's.
 class MemoryStorage implements Storage {
@@ -68,8 +68,8 @@ describe('decision journal', () => {
   it('replays writes whose transactions never ran (reload before commit), then clears itself', async () => {
     const db = await freshDb(['s1']);
     for (const w of writes('s1')) journalAppend(w);
-    expect(storage.length).toBe(1);
-    expect(await replayDecisionJournals(db)).toBe(4);
+    expect(storage.length).toBe(4); // one key per write: tabs never rewrite each other's entries
+    expect((await replayDecisionJournals(db)).replayed).toBe(4);
     expect(await state(db, 's1')).toEqual({
       decisions: { a: 'accepted', c: 'accepted' },
       history: [
@@ -78,7 +78,7 @@ describe('decision journal', () => {
       ],
     });
     expect(storage.length).toBe(0);
-    expect(await replayDecisionJournals(db)).toBe(0);
+    expect((await replayDecisionJournals(db)).replayed).toBe(0);
   });
 
   it('ends in the same state whichever prefix of the journal had already committed', async () => {
@@ -110,7 +110,7 @@ describe('decision journal', () => {
     journalAppend(accept('gone', 0, 'z'));
     journalAppend(accept('deleted', 0, 'w'));
     journalForget('deleted');
-    expect(await replayDecisionJournals(db)).toBe(1);
+    expect((await replayDecisionJournals(db)).replayed).toBe(1);
     expect((await state(db, 'kept')).decisions).toEqual({ y: 'accepted' });
     expect((await state(db, 'gone')).decisions).toEqual({});
     expect(storage.length).toBe(0);
@@ -129,7 +129,64 @@ describe('decision journal', () => {
     }
     storage.setItem('quarry.decisionJournal.s', '{not json');
     const db = await freshDb(['s']);
-    expect(await replayDecisionJournals(db)).toBe(0);
+    expect((await replayDecisionJournals(db)).replayed).toBe(0);
     expect(storage.length).toBe(0);
+  });
+
+  it("reads the previous version's one-array-per-session journal", async () => {
+    storage.setItem('quarry.decisionJournal.s', JSON.stringify(writes('s').map((w, i) => ({ ...w, entry: i }))));
+    const db = await freshDb(['s']);
+    expect((await replayDecisionJournals(db)).replayed).toBe(4);
+    expect((await state(db, 's')).decisions).toEqual({ a: 'accepted', c: 'accepted' });
+    expect(storage.length).toBe(0);
+  });
+
+  it('a failing entry is kept with the ones after it and reported; other sessions and boot go on', async () => {
+    const db = await freshDb(['bad', 'good']);
+    for (const w of writes('bad')) journalAppend(w);
+    journalAppend(accept('good', 0, 'g'));
+    // The third write of 'bad' fails (as a full disk would): its transaction rejects.
+    const original = db.transaction.bind(db);
+    let calls = 0;
+    (db as unknown as { transaction: unknown }).transaction = (...args: unknown[]) => {
+      const fn = args[args.length - 1] as () => Promise<unknown>;
+      return (original as (...a: unknown[]) => Promise<unknown>)(...args.slice(0, -1), async () => {
+        const result = await fn();
+        if (++calls === 3) throw new DOMException('Quota exceeded', 'QuotaExceededError');
+        return result;
+      });
+    };
+    const report = await replayDecisionJournals(db);
+    (db as unknown as { transaction: unknown }).transaction = original;
+    expect(report.replayed).toBe(3); // two of 'bad' and the one of 'good'
+    expect(report.failed).toHaveLength(1);
+    expect(report.failed[0]).toMatchObject({ sessionId: 'bad', pending: 2 });
+    expect(journalPending('bad')).toBe(2);
+    expect(journalPending('good')).toBe(0);
+    expect((await state(db, 'good')).decisions).toEqual({ g: 'accepted' });
+    // Next time (space freed) the kept entries replay and the state is as if nothing had failed.
+    const retry = await replaySessionJournal(db, 'bad');
+    expect(retry).toEqual({ replayed: 2, failure: null });
+    expect((await state(db, 'bad')).decisions).toEqual({ a: 'accepted', c: 'accepted' });
+  });
+
+  it('skips the journal of a session another live tab holds', async () => {
+    const db = await freshDb(['mine', 'theirs']);
+    journalAppend(accept('mine', 0, 'm'));
+    journalAppend(accept('theirs', 0, 't'));
+    const report = await replayDecisionJournals(db, async (id) => id === 'theirs');
+    expect(report).toMatchObject({ replayed: 1, skipped: ['theirs'] });
+    expect(journalPending('theirs')).toBe(1);
+    expect((await state(db, 'theirs')).decisions).toEqual({});
+  });
+
+  it('two tabs journaling the same session keep every entry (no key is rewritten from a stale copy)', async () => {
+    // Both "tabs" share this module's storage; each append is its own key, so interleaving loses nothing.
+    const handles = [journalAppend(accept('s', 0, 'a')), journalAppend(accept('s', 1, 'b')), journalAppend(accept('s', 2, 'c'))];
+    journalCommitted('s', handles[1]!);
+    expect(journalPending('s')).toBe(2);
+    const db = await freshDb(['s']);
+    await replayDecisionJournals(db);
+    expect((await state(db, 's')).decisions).toEqual({ a: 'accepted', c: 'accepted' });
   });
 });

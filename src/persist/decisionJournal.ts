@@ -1,4 +1,4 @@
-// Write-ahead journal for decision writes.
+// Write-ahead journal for decision writes (and the latest view of each session).
 //
 // A decision is written to IndexedDB in one transaction (decisions + undo history). A transaction
 // still in flight when the page is reloaded, navigated away or its renderer crashes is aborted, so a
@@ -7,10 +7,16 @@
 // here, then applied to IndexedDB, then dropped from the journal once its transaction has committed.
 // On boot every journal left behind is replayed (`replayDecisionJournals`) before any session opens.
 //
+// Each write is its own localStorage key, `quarry.decisionJournal.<sessionId>~<time>-<tab>-<n>`, so
+// two tabs never rewrite each other's entries, and keys sort in write order. Replay goes entry by
+// entry, one transaction each: an entry that fails (e.g. the disk is full) is kept with every later
+// entry of its session, reported, and tried again next time; other sessions still replay, and boot
+// goes on. A session another live tab holds (persist/tabLocks) is skipped: its journal is that tab's.
+//
 // Replaying is idempotent: every write only puts rows, deletes rows by key, or deletes a range of
 // history rows that the same or a later write fills again. Replaying the journal, a suffix of all
 // writes in order, therefore ends in the same state whether or not some of it had already committed.
-import type { QuarryDB, StoredDecision, StoredHistoryStep } from './db';
+import type { QuarryDB, StoredDecision, StoredHistoryStep, ViewState } from './db';
 
 export interface HistoryWrite {
   /** The step to store, with its new state. */
@@ -30,12 +36,8 @@ export interface DecisionWrite {
   history: HistoryWrite;
 }
 
-interface JournalEntry extends DecisionWrite {
-  /** Unique within the page's lifetime; entries are dropped by it once committed. */
-  entry: number;
-}
-
 const PREFIX = 'quarry.decisionJournal.';
+const VIEW_PREFIX = 'quarry.viewJournal.';
 
 /** The storage the journal lives in (localStorage in the browser; absent in workers and Node). */
 function storage(): Storage | null {
@@ -46,26 +48,11 @@ function storage(): Storage | null {
   }
 }
 
-let nextEntry = Date.now();
-/** In-memory mirror of this page's journals, so appending never re-parses the stored one. */
-const journals = new Map<string, JournalEntry[]>();
+const tab = Math.random().toString(36).slice(2, 8);
+let counter = 0;
 
-function read(sessionId: string): JournalEntry[] {
-  const raw = storage()?.getItem(PREFIX + sessionId);
-  if (!raw) return [];
-  try {
-    const parsed = JSON.parse(raw) as unknown;
-    return Array.isArray(parsed) ? (parsed as JournalEntry[]) : [];
-  } catch {
-    return []; // a torn or foreign value: nothing usable to replay
-  }
-}
-
-function write(sessionId: string, entries: JournalEntry[]): void {
-  const store = storage();
-  if (!store) return;
-  if (entries.length === 0) store.removeItem(PREFIX + sessionId);
-  else store.setItem(PREFIX + sessionId, JSON.stringify(entries));
+function entryKey(sessionId: string): string {
+  return `${PREFIX}${sessionId}~${Date.now().toString(36).padStart(9, '0')}-${tab}-${(counter++).toString(36).padStart(6, '0')}`;
 }
 
 /**
@@ -73,36 +60,70 @@ function write(sessionId: string, entries: JournalEntry[]): void {
  * when it could not be recorded (no storage, or over quota, e.g. a bulk decision over 100k samples):
  * the write then relies on IndexedDB alone, as before.
  */
-export function journalAppend(w: DecisionWrite): number | null {
-  if (!storage()) return null;
-  const entries = journals.get(w.sessionId) ?? read(w.sessionId);
-  const entry: JournalEntry = { ...w, entry: nextEntry++ };
+export function journalAppend(w: DecisionWrite): string | null {
+  const store = storage();
+  if (!store) return null;
+  const key = entryKey(w.sessionId);
   try {
-    write(w.sessionId, [...entries, entry]);
+    store.setItem(key, JSON.stringify(w));
   } catch (err) {
     console.warn('Quarry: decision journal not written (storage full?); relying on IndexedDB alone', err);
     return null;
   }
-  entries.push(entry);
-  journals.set(w.sessionId, entries);
-  return entry.entry;
+  return key;
 }
 
-/** Drops a write from the journal once its IndexedDB transaction has committed. */
-export function journalCommitted(sessionId: string, entry: number): void {
-  const entries = (journals.get(sessionId) ?? read(sessionId)).filter((e) => e.entry !== entry);
-  journals.set(sessionId, entries);
+/** Drops a write from the journal: its transaction committed, or it failed and was rolled back on screen. */
+export function journalCommitted(_sessionId: string, handle: string): void {
   try {
-    write(sessionId, entries);
+    storage()?.removeItem(handle);
   } catch (err) {
     console.warn('Quarry: decision journal not updated', err);
   }
 }
 
-/** Forgets a session's journal (the session was deleted). */
+/** The journal keys of a session (or of every session), in write order; `legacy` keys first. */
+function journalKeys(store: Storage, sessionId?: string): string[] {
+  const keys: string[] = [];
+  for (let i = 0; i < store.length; i++) {
+    const key = store.key(i);
+    if (!key?.startsWith(PREFIX)) continue;
+    if (sessionId !== undefined && sessionOf(key) !== sessionId) continue;
+    keys.push(key);
+  }
+  // The previous version kept one array per session under `PREFIX + sessionId` (no '~'): it sorts first.
+  return keys.sort((a, b) => (a.includes('~') === b.includes('~') ? (a < b ? -1 : a > b ? 1 : 0) : a.includes('~') ? 1 : -1));
+}
+
+function sessionOf(key: string): string {
+  const rest = key.slice(PREFIX.length);
+  const tilde = rest.indexOf('~');
+  return tilde < 0 ? rest : rest.slice(0, tilde);
+}
+
+/** The writes stored under one key (a legacy key holds an array of them); [] when unreadable. */
+function readKey(store: Storage, key: string): DecisionWrite[] {
+  try {
+    const parsed = JSON.parse(store.getItem(key) ?? 'null') as unknown;
+    if (Array.isArray(parsed)) return parsed as DecisionWrite[];
+    return parsed && typeof parsed === 'object' ? [parsed as DecisionWrite] : [];
+  } catch {
+    return []; // a torn or foreign value: nothing usable to replay
+  }
+}
+
+/** Forgets a session's journal and saved view (the session was deleted). */
 export function journalForget(sessionId: string): void {
-  journals.delete(sessionId);
-  storage()?.removeItem(PREFIX + sessionId);
+  const store = storage();
+  if (!store) return;
+  for (const key of journalKeys(store, sessionId)) store.removeItem(key);
+  store.removeItem(VIEW_PREFIX + sessionId);
+}
+
+/** How many journal entries are waiting for `sessionId` (or all sessions). */
+export function journalPending(sessionId?: string): number {
+  const store = storage();
+  return store ? journalKeys(store, sessionId).length : 0;
 }
 
 /** Applies one write inside a transaction the caller opened over `decisions` and `history`. */
@@ -115,29 +136,98 @@ export async function applyDecisionWrite(db: QuarryDB, w: DecisionWrite): Promis
   await db.history.put(w.history.put);
 }
 
+export interface ReplayFailure {
+  sessionId: string;
+  /** Entries kept for next time (the failing one and all later ones of its session). */
+  pending: number;
+  error: unknown;
+}
+
+export interface ReplayReport {
+  replayed: number;
+  failed: ReplayFailure[];
+  /** Sessions whose journal was left alone because another live tab holds them. */
+  skipped: string[];
+}
+
 /**
- * Boot: applies every journal a reload or crash left behind, in order, then clears it. Journals of
- * sessions that no longer exist are dropped. Returns how many writes were replayed.
+ * Replays one session's journal, entry by entry in write order, one transaction each. Stops at the
+ * first entry that fails and keeps it and the ones after it. A journal of a session that no longer
+ * exists is dropped.
  */
-export async function replayDecisionJournals(db: QuarryDB): Promise<number> {
+export async function replaySessionJournal(db: QuarryDB, sessionId: string): Promise<{ replayed: number; failure: ReplayFailure | null }> {
   const store = storage();
-  if (!store) return 0;
-  const sessionIds: string[] = [];
-  for (let i = 0; i < store.length; i++) {
-    const key = store.key(i);
-    if (key?.startsWith(PREFIX)) sessionIds.push(key.slice(PREFIX.length));
+  if (!store) return { replayed: 0, failure: null };
+  const keys = journalKeys(store, sessionId);
+  if (keys.length === 0) return { replayed: 0, failure: null };
+  let exists: boolean;
+  try {
+    exists = (await db.sessions.get(sessionId)) !== undefined;
+  } catch (error) {
+    return { replayed: 0, failure: { sessionId, pending: keys.length, error } };
   }
   let replayed = 0;
-  for (const sessionId of sessionIds) {
-    const entries = read(sessionId);
-    if (entries.length && (await db.sessions.get(sessionId))) {
-      await db.transaction('rw', db.decisions, db.history, async () => {
-        for (const e of entries) await applyDecisionWrite(db, e);
-      });
-      replayed += entries.length;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const writes = exists ? readKey(store, key) : [];
+    try {
+      if (writes.length)
+        await db.transaction('rw', db.decisions, db.history, async () => {
+          for (const w of writes) await applyDecisionWrite(db, w);
+        });
+    } catch (error) {
+      return { replayed, failure: { sessionId, pending: keys.length - i, error } };
     }
-    journals.delete(sessionId);
-    store.removeItem(PREFIX + sessionId);
+    replayed += writes.length;
+    store.removeItem(key);
   }
-  return replayed;
+  return { replayed, failure: null };
+}
+
+/**
+ * Boot: applies every journal a reload or crash left behind. `isBusy(sessionId)` says a session is
+ * held by another live tab (its journal is skipped). Never throws: failures come back in the report.
+ */
+export async function replayDecisionJournals(db: QuarryDB, isBusy: (sessionId: string) => Promise<boolean> = async () => false): Promise<ReplayReport> {
+  const report: ReplayReport = { replayed: 0, failed: [], skipped: [] };
+  const store = storage();
+  if (!store) return report;
+  const sessions = [...new Set(journalKeys(store).map(sessionOf))];
+  for (const sessionId of sessions) {
+    if (await isBusy(sessionId).catch(() => false)) {
+      report.skipped.push(sessionId);
+      continue;
+    }
+    const { replayed, failure } = await replaySessionJournal(db, sessionId);
+    report.replayed += replayed;
+    if (failure) report.failed.push(failure);
+  }
+  return report;
+}
+
+// ---- The latest view of each session (filter, sort, ranges, selection, scroll) ----
+
+/** Records a session's view synchronously (a reload right after a view change keeps it). */
+export function journalView(sessionId: string, view: ViewState): void {
+  try {
+    storage()?.setItem(VIEW_PREFIX + sessionId, JSON.stringify({ view, at: Date.now() }));
+  } catch {
+    /* storage full: the view is still saved to IndexedDB, just not journaled */
+  }
+}
+
+/** The view journaled for a session, if any. */
+export function journaledView(sessionId: string): { view: ViewState; at: number } | null {
+  try {
+    const raw = storage()?.getItem(VIEW_PREFIX + sessionId);
+    return raw ? (JSON.parse(raw) as { view: ViewState; at: number }) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Drops a session's journaled view once the record holds it (`at` guards against a newer one). */
+export function viewCommitted(sessionId: string, at: number): void {
+  const latest = journaledView(sessionId);
+  if (latest && latest.at <= at) storage()?.removeItem(VIEW_PREFIX + sessionId);
 }

@@ -9,7 +9,9 @@ export type LoadState =
   | { status: 'idle' }
   | { status: 'loading'; label: string; done: number; total: number; records: number }
   | { status: 'mapping'; file: File; columns: string[]; preview: RawRecord[] }
-  | { status: 'error'; fileName: string; message: string };
+  | { status: 'error'; fileName: string; message: string }
+  /** The file may not fit in the storage left: the user decides whether to load it anyway. */
+  | { status: 'storage-warning'; file: File; mapping: FieldMapping | null; needBytes: number; freeBytes: number };
 
 interface DatasetState {
   session: SessionRecord | null;

@@ -116,3 +116,40 @@ describe('history persistence', () => {
     await expect.poll(async () => (await rows(sid)).length).toBe(0);
   });
 });
+
+describe('a decision write IndexedDB rejects', () => {
+  it('is rolled back on screen, reported, and never shown as made', async () => {
+    const { useWriteFailures } = await import('./writeFailures');
+    const db = getDb();
+    await db.sessions.put({ id: 'q' } as never);
+    store().reset('q', {});
+    await historyReady();
+    await store().decide(['keep'], 'accepted');
+    const original = db.transaction.bind(db);
+    (db as unknown as { transaction: unknown }).transaction = () => Promise.reject(new DOMException('Quota exceeded', 'QuotaExceededError'));
+    try {
+      await expect(store().decide(['lost'], 'rejected')).rejects.toThrow(/quota/i);
+      // The screen shows only what is stored: 'lost' is undecided again, its step is gone.
+      expect(store().decisions).toEqual({ keep: 'accepted' });
+      expect(store().undoStack.map((s) => s.label)).toEqual(['accepted']);
+      await expect(store().undo()).rejects.toThrow(/quota/i);
+      expect(store().decisions).toEqual({ keep: 'accepted' });
+      expect(store().undoStack).toHaveLength(1);
+      expect(store().redoStack).toHaveLength(0);
+    } finally {
+      (db as unknown as { transaction: unknown }).transaction = original;
+    }
+    const failures = useWriteFailures.getState().failures;
+    expect(failures.some((f) => f.quota && /decision/.test(f.what))).toBe(true);
+    expect((await db.decisions.where('sessionId').equals('q').toArray()).map((d) => d.sampleId)).toEqual(['keep']);
+  });
+
+  it('a read-only session (another tab writes it) takes no decisions', async () => {
+    store().reset('r', {});
+    await historyReady();
+    store().setReadOnly('open in another tab');
+    await store().decide(['x'], 'accepted');
+    expect(store().decisions).toEqual({});
+    store().setReadOnly(null);
+  });
+});

@@ -12,6 +12,7 @@ import { create } from 'zustand';
 import type { Decision } from '../core/types';
 import { getDb, type StoredHistoryStep } from '../persist/db';
 import { applyDecisionWrite, journalAppend, journalCommitted, type DecisionWrite, type HistoryWrite } from '../persist/decisionJournal';
+import { reportWriteFailure } from './writeFailures';
 
 export type FinalDecision = Exclude<Decision, 'undecided'>;
 
@@ -36,6 +37,12 @@ interface DecisionState {
   redoStack: HistoryStep[];
   /** True while the session's saved undo history is being read back (just after `reset`). */
   historyLoading: boolean;
+  /**
+   * Set when this tab may not write the session: another tab owns it, or writes of an earlier visit
+   * are still waiting to be saved. Decisions and undo do nothing then (the UI says why).
+   */
+  readOnly: string | null;
+  setReadOnly(reason: string | null): void;
   /** Switches to a session (null: none) and restores its saved undo history in the background. */
   reset(sessionId: string | null, decisions: Record<string, FinalDecision>): void;
   decide(ids: string[], to: Decision, label?: string): Promise<void>;
@@ -121,9 +128,11 @@ export function stacksFromRows(
 /**
  * Writes a diff's decisions and the history change in one transaction, after the writes before it.
  * The write is journaled first (persist/decisionJournal), so a reload or crash before the transaction
- * commits does not lose it: the next boot replays it.
+ * commits does not lose it: the next boot replays it. A write IndexedDB rejects (a full disk) is
+ * dropped from the journal and `onFailure` rolls it back on screen; the failure stays on screen
+ * (state/writeFailures) and the returned promise rejects.
  */
-function persist(sessionId: string, diff: DecisionDiff, dir: 'forward' | 'back', history: HistoryWrite): Promise<unknown> {
+function persist(sessionId: string, diff: DecisionDiff, dir: 'forward' | 'back', history: HistoryWrite, onFailure: () => void): Promise<unknown> {
   const db = getDb();
   const now = Date.now();
   const write: DecisionWrite = { sessionId, puts: [], deletes: [], history };
@@ -134,13 +143,35 @@ function persist(sessionId: string, diff: DecisionDiff, dir: 'forward' | 'back',
   }
   const entry = journalAppend(write);
   // A failed write is reported to its own caller; it must not stop the writes queued after it.
-  pendingWrite = pendingWrite
+  const mine = pendingWrite
     .catch(() => undefined)
     .then(() => db.transaction('rw', db.decisions, db.history, () => applyDecisionWrite(db, write)))
-    .then(() => {
-      if (entry !== null) journalCommitted(sessionId, entry);
-    });
-  return pendingWrite;
+    .then(
+      () => {
+        if (entry !== null) journalCommitted(sessionId, entry);
+      },
+      (err: unknown) => {
+        if (entry !== null) journalCommitted(sessionId, entry);
+        if (useDecisionStore.getState().sessionId === sessionId) onFailure();
+        reportWriteFailure(`decision "${diff.label}" (${diff.changes.length} sample${diff.changes.length === 1 ? '' : 's'}; undone on screen)`, err);
+        throw err;
+      },
+    );
+  pendingWrite = mine;
+  return mine;
+}
+
+/** Sets back, on screen, the samples a failed write changed (unless a later action changed them again). */
+function revert(decisions: Record<string, FinalDecision>, diff: DecisionDiff, wrote: 'forward' | 'back') {
+  const next = { ...decisions };
+  for (const c of diff.changes) {
+    const written = wrote === 'forward' ? c.to : c.from;
+    const before = wrote === 'forward' ? c.from : c.to;
+    if ((next[c.id] ?? 'undecided') !== written) continue;
+    if (before === 'undecided') delete next[c.id];
+    else next[c.id] = before;
+  }
+  return next;
 }
 
 let historyLoad: Promise<void> = Promise.resolve();
@@ -180,15 +211,17 @@ export async function historyReady(): Promise<void> {
 export const useDecisionStore = create<DecisionState>((set, get) => {
   /** Records a new step: applies it, drops the redo stack, forgets beyond the limits, persists. */
   const commit = (diff: DecisionDiff): Promise<unknown> | undefined => {
-    const { sessionId, decisions, undoStack } = get();
-    if (!sessionId || diff.changes.length === 0) return;
+    const { sessionId, decisions, undoStack, readOnly } = get();
+    if (!sessionId || diff.changes.length === 0 || readOnly) return;
     const { undo, step, forgotten } = pushStep(undoStack, diff);
     set({ decisions: applyDiff(decisions, diff, 'forward'), undoStack: undo, redoStack: [] });
-    return persist(sessionId, diff, 'forward', {
-      put: toHistoryRow(sessionId, step, 'done'),
-      clearFrom: step.seq,
-      ...(forgotten ? { forgetBelow: undo[0]!.seq } : {}),
-    });
+    return persist(
+      sessionId,
+      diff,
+      'forward',
+      { put: toHistoryRow(sessionId, step, 'done'), clearFrom: step.seq, ...(forgotten ? { forgetBelow: undo[0]!.seq } : {}) },
+      () => set((s) => ({ decisions: revert(s.decisions, diff, 'forward'), undoStack: s.undoStack.filter((x) => x !== step) })),
+    );
   };
   return {
     sessionId: null,
@@ -196,6 +229,8 @@ export const useDecisionStore = create<DecisionState>((set, get) => {
     undoStack: [],
     redoStack: [],
     historyLoading: false,
+    readOnly: null,
+    setReadOnly: (readOnly) => set({ readOnly }),
     reset: (sessionId, decisions) => {
       const token = ++loadToken;
       set({ sessionId, decisions, undoStack: [], redoStack: [], historyLoading: sessionId !== null });
@@ -221,19 +256,23 @@ export const useDecisionStore = create<DecisionState>((set, get) => {
     },
     async undo() {
       if (get().historyLoading) await historyReady();
-      const { sessionId, decisions, undoStack, redoStack } = get();
+      const { sessionId, decisions, undoStack, redoStack, readOnly } = get();
       const step = undoStack[undoStack.length - 1];
-      if (!sessionId || !step) return;
+      if (!sessionId || !step || readOnly) return;
       set({ decisions: applyDiff(decisions, step, 'back'), undoStack: undoStack.slice(0, -1), redoStack: [...redoStack, step] });
-      await persist(sessionId, step, 'back', { put: toHistoryRow(sessionId, step, 'undone') });
+      await persist(sessionId, step, 'back', { put: toHistoryRow(sessionId, step, 'undone') }, () =>
+        set((s) => ({ decisions: revert(s.decisions, step, 'back'), redoStack: s.redoStack.filter((x) => x !== step), undoStack: [...s.undoStack, step].sort((a, b) => a.seq - b.seq) })),
+      );
     },
     async redo() {
       if (get().historyLoading) await historyReady();
-      const { sessionId, decisions, undoStack, redoStack } = get();
+      const { sessionId, decisions, undoStack, redoStack, readOnly } = get();
       const step = redoStack[redoStack.length - 1];
-      if (!sessionId || !step) return;
+      if (!sessionId || !step || readOnly) return;
       set({ decisions: applyDiff(decisions, step, 'forward'), undoStack: [...undoStack, step], redoStack: redoStack.slice(0, -1) });
-      await persist(sessionId, step, 'forward', { put: toHistoryRow(sessionId, step, 'done') });
+      await persist(sessionId, step, 'forward', { put: toHistoryRow(sessionId, step, 'done') }, () =>
+        set((s) => ({ decisions: revert(s.decisions, step, 'forward'), undoStack: s.undoStack.filter((x) => x !== step), redoStack: [...s.redoStack, step].sort((a, b) => b.seq - a.seq) })),
+      );
     },
   };
 });

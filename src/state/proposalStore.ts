@@ -5,8 +5,8 @@ import { create } from 'zustand';
 import { POLICY_PRESETS, proposeDecisions, type Policy, type PolicySample, type Proposal } from '../core/selection';
 import type { Sample } from '../core/types';
 import type { ScoreResult } from '../core/scoring/types';
-import { getDb } from '../persist/db';
 import { useDatasetStore } from './datasetStore';
+import { updateSession } from './sessionRecord';
 import { useDecisionStore, type DecisionDiff, type FinalDecision } from './decisionStore';
 import { useScoreStore } from './scoreStore';
 import { useViewStore } from './viewStore';
@@ -83,11 +83,8 @@ export const useProposalStore = create<ProposalState>(() => ({ lastPolicy: null,
 async function rememberPolicy(policy: Policy | null): Promise<void> {
   const session = useDatasetStore.getState().session;
   if (!session) return;
-  // The session object is shared with the other controllers (which also update it in place).
-  if (policy) session.policy = policy;
-  else delete session.policy;
   useProposalStore.setState({ lastPolicy: policy });
-  await getDb().sessions.update(session.id, { policy: policy ?? undefined });
+  await updateSession(session.id, { policy: policy ?? undefined }, 'the applied policy').catch(() => undefined);
 }
 
 /** Applies `policy` to every sample it can evaluate, as ONE undoable step; unscored samples keep their decisions. */

@@ -4,7 +4,14 @@
 import type { FieldMapping, IngestIssue, Sample } from '../core/types';
 import { RpcClient } from '../lib/workerRpc';
 import { getDb, type SessionRecord } from '../persist/db';
-import { journalForget, replayDecisionJournals } from '../persist/decisionJournal';
+import { journalForget, journalView, journaledView, replayDecisionJournals, replaySessionJournal, viewCommitted } from '../persist/decisionJournal';
+import { expectedIngestBytes } from '../persist/storageInfo';
+import { acquireSessionLock, isSessionLocked, withSessionLockIfFree } from '../persist/tabLocks';
+import { bootFlags } from './bootFlags';
+import { updateSession } from './sessionRecord';
+import { askPersistence, refreshStorageEstimate } from './storageStore';
+import { READ_ONLY_OTHER_TAB, announceDecisions, announceDeleted, claimSession, heldByAnotherTab, onSessionDeletedElsewhere, releaseSession } from './tabSync';
+import { reportWriteFailure } from './writeFailures';
 import type { DataApi, ExportFormat, ExportWhich, LoadEvent } from '../workers/dataApi';
 import { useDatasetStore } from './datasetStore';
 import { decisionsSettled, useDecisionStore, type FinalDecision } from './decisionStore';
@@ -56,24 +63,74 @@ function collect(samples: Sample[], issues: IngestIssue[], onProgress: ReturnTyp
 }
 
 async function refreshSessions(): Promise<void> {
-  const sessions = await getDb().sessions.orderBy('updatedAt').reverse().toArray();
-  useDatasetStore.getState().setSessions(sessions.filter((s) => s.status === 'ready'));
+  try {
+    const sessions = await getDb().sessions.orderBy('updatedAt').reverse().toArray();
+    useDatasetStore.getState().setSessions(sessions.filter((s) => s.status === 'ready'));
+  } catch (err) {
+    reportWriteFailure('the list of saved sessions (could not be read)', err);
+  }
+  void refreshStorageEstimate();
 }
 
+/** Saves the open session's view: journaled synchronously first, so a reload right after keeps it. */
 async function saveView(): Promise<void> {
   const session = useDatasetStore.getState().session;
-  if (!session) return;
-  await getDb().sessions.update(session.id, { view: currentView(), updatedAt: Date.now() });
+  if (!session || useDecisionStore.getState().readOnly) return;
+  const at = Date.now();
+  const view = currentView();
+  journalView(session.id, view);
+  try {
+    await updateSession(session.id, { view, updatedAt: at }, 'the view (filter, sort, selection)');
+    viewCommitted(session.id, at);
+  } catch {
+    /* reported on screen by updateSession; the journal keeps the view for the next boot */
+  }
 }
 
-function activate(session: SessionRecord, samples: Sample[], issues: IngestIssue[], decisions: Record<string, FinalDecision>) {
+/** Puts a journaled view (saved just before a reload) into the session record it belongs to. */
+async function applyJournaledView(sessionId: string): Promise<void> {
+  const journaled = journaledView(sessionId);
+  if (!journaled) return;
+  await getDb().sessions.update(sessionId, { view: journaled.view });
+  viewCommitted(sessionId, journaled.at);
+}
+
+function activate(session: SessionRecord, samples: Sample[], issues: IngestIssue[], decisions: Record<string, FinalDecision>, readOnly: string | null) {
   // The session is switched before its view is restored, so the view is never saved to the wrong session.
   useDatasetStore.getState().show(session, samples, issues);
   useDecisionStore.getState().reset(session.id, decisions);
+  useDecisionStore.getState().setReadOnly(readOnly);
   useViewStore.getState().restore(session.view);
-  localStorage.setItem(LAST_SESSION_KEY, session.id);
+  try {
+    localStorage.setItem(LAST_SESSION_KEY, session.id);
+  } catch {
+    /* storage full: the next visit opens the newest session instead */
+  }
   void restoreScores(session.id);
   void refreshSessions();
+}
+
+/**
+ * Before a session is shown: this tab claims it (or gets it read-only), and the writes an earlier
+ * visit left in its journal are replayed. Writes that still cannot be saved keep it read-only, so
+ * nothing newer is stacked on top of them.
+ */
+async function prepareSession(sessionId: string): Promise<string | null> {
+  const owner = await claimSession(sessionId);
+  if (!owner) return READ_ONLY_OTHER_TAB;
+  if (bootFlags.safe) return null;
+  const db = getDb();
+  const { failure } = await replaySessionJournal(db, sessionId);
+  try {
+    await applyJournaledView(sessionId);
+  } catch {
+    /* the saved view stays journaled */
+  }
+  if (failure) {
+    reportWriteFailure(`${failure.pending} decision write(s) from an earlier visit (kept; the session is read-only until they are saved)`, failure.error);
+    return `${failure.pending} decision write(s) from an earlier visit could not be saved yet (${(failure.error as Error)?.message ?? failure.error}). Free some space (delete another session) and reopen this one.`;
+  }
+  return null;
 }
 
 /** Runs one load at a time: starting another cancels the one in flight. */
@@ -89,30 +146,56 @@ async function runLoad(label: string, call: (signal: AbortSignal) => Promise<voi
   }
 }
 
-/** Loads a dataset file into a new session. The current dataset stays until the new one is complete. */
-export async function loadFile(file: File, mapping: FieldMapping | null = null): Promise<void> {
+/**
+ * Loads a dataset file into a new session. The current dataset stays until the new one is complete.
+ * A file that may not fit in the storage left asks first (`force` skips the check).
+ */
+export async function loadFile(file: File, mapping: FieldMapping | null = null, force = false): Promise<void> {
+  if (!force) {
+    const estimate = await refreshStorageEstimate();
+    const needBytes = expectedIngestBytes(file.size);
+    if (estimate && estimate.quota > 0 && estimate.quota - estimate.usage < needBytes) {
+      useDatasetStore.getState().setLoad({ status: 'storage-warning', file, mapping, needBytes, freeBytes: Math.max(0, estimate.quota - estimate.usage) });
+      return;
+    }
+  }
   const samples: Sample[] = [];
   const issues: IngestIssue[] = [];
   const onProgress = progressSink(file.name);
   await runLoad(file.name, async (signal) => {
+    const sessionId = newSessionId();
+    // Held for the whole load: another tab's boot never deletes a session this tab is still writing.
+    const lock = await acquireSessionLock(sessionId);
+    let kept = false;
     try {
-      const result = await dataWorker().call(
-        'ingest',
-        { file, sessionId: newSessionId(), mapping },
-        collect(samples, issues, onProgress),
-        signal,
-      );
+      const before = await refreshStorageEstimate();
+      const result = await dataWorker().call('ingest', { file, sessionId, mapping }, collect(samples, issues, onProgress), signal);
       if (result.outcome === 'needs-mapping') {
         useDatasetStore.getState().setLoad({ status: 'mapping', file, columns: result.columns, preview: result.preview });
         return;
       }
       await saveView();
-      activate(result.session, samples, issues, result.decisions);
+      let session = result.session;
+      const after = await refreshStorageEstimate();
+      if (before && after && after.usage > before.usage) {
+        session = { ...session, storedBytes: after.usage - before.usage };
+        await getDb().sessions.update(sessionId, { storedBytes: session.storedBytes }).catch(() => undefined);
+      }
+      kept = await claimSession(sessionId, lock);
+      activate(session, samples, issues, result.decisions, null);
     } catch (err) {
       if (isAbort(err)) useDatasetStore.getState().setLoad({ status: 'idle' });
-      else useDatasetStore.getState().setLoad({ status: 'error', fileName: file.name, message: (err as Error).message });
+      else useDatasetStore.getState().setLoad({ status: 'error', fileName: file.name, message: loadErrorMessage(err) });
+    } finally {
+      if (!kept) lock?.release();
     }
   });
+}
+
+function loadErrorMessage(err: unknown): string {
+  const e = err as Error;
+  const quota = e?.name === 'QuotaExceededError' || /quota/i.test(e?.message ?? '');
+  return quota ? `the browser's storage is full (${e.message}). Delete a saved session (Sessions menu) and try again.` : e?.message ?? String(err);
 }
 
 export async function openSession(sessionId: string): Promise<void> {
@@ -121,14 +204,15 @@ export async function openSession(sessionId: string): Promise<void> {
   await runLoad('saved session', async (signal) => {
     const onProgress = progressSink('saved session');
     try {
+      await saveView();
+      const readOnly = await prepareSession(sessionId);
       const { session, decisions } = await dataWorker().call(
         'open',
         { sessionId },
         collect(samples, issues, onProgress),
         signal,
       );
-      await saveView();
-      activate(session, samples, issues, decisions);
+      activate(session, samples, issues, decisions, readOnly);
     } catch (err) {
       if (isAbort(err)) useDatasetStore.getState().setLoad({ status: 'idle' });
       else useDatasetStore.getState().setLoad({ status: 'error', fileName: 'saved session', message: (err as Error).message });
@@ -139,22 +223,39 @@ export async function openSession(sessionId: string): Promise<void> {
 export function cancelLoad(): void {
   activeLoad?.abort();
   const { load, setLoad } = useDatasetStore.getState();
-  if (load.status === 'mapping') setLoad({ status: 'idle' });
+  if (load.status === 'mapping' || load.status === 'storage-warning') setLoad({ status: 'idle' });
 }
 
 export function dismissLoadError(): void {
   useDatasetStore.getState().setLoad({ status: 'idle' });
 }
 
+/** Deletes a saved session and everything stored under it. Refused while another tab writes it. */
 export async function deleteSession(sessionId: string): Promise<void> {
-  await getDb().deleteSession(sessionId);
+  if (await heldByAnotherTab(sessionId)) {
+    reportWriteFailure('nothing: the session is open in another tab; close it there (or take it over here) before deleting it', new Error('session in use'));
+    return;
+  }
+  try {
+    await getDb().deleteSession(sessionId);
+  } catch (err) {
+    reportWriteFailure('the deletion of a session', err);
+    return;
+  }
   journalForget(sessionId);
+  announceDeleted(sessionId);
+  forgetOpenSession(sessionId);
+  await refreshSessions();
+}
+
+function forgetOpenSession(sessionId: string): void {
+  releaseSession(sessionId);
   if (useDatasetStore.getState().session?.id === sessionId) {
     useDatasetStore.getState().clear();
     useDecisionStore.getState().reset(null, {});
+    useDecisionStore.getState().setReadOnly(null);
     localStorage.removeItem(LAST_SESSION_KEY);
   }
-  await refreshSessions();
 }
 
 export async function loadDemo(): Promise<void> {
@@ -186,13 +287,15 @@ function saveBlob(blob: Blob, fileName: string): void {
 
 let viewSaveTimer: ReturnType<typeof setTimeout> | undefined;
 
-/** Boot: drop sessions a crash left half-loaded, reopen the last session, or load the demo. */
-export async function initSession(opts: { demo: boolean }): Promise<void> {
+/**
+ * Boot. Never stops before the sessions are listed: journal replay, clean-up and reopening each
+ * report their failures on screen and go on. Replays what an earlier page left unsaved, deletes
+ * sessions a crash left half-loaded (unless a live tab is still loading them), then reopens the last
+ * session or loads the demo. `?safe` replays, resumes and opens nothing by itself.
+ */
+export async function initSession(opts: { demo: boolean } = { demo: bootFlags.demo }): Promise<void> {
   const db = getDb();
-  // Decisions a reload or crash caught before their IndexedDB transaction committed.
-  const replayed = await replayDecisionJournals(db);
-  if (replayed) console.info(`Quarry: replayed ${replayed} decision write(s) left unfinished by the last page`);
-  for (const s of await db.sessions.toArray()) if (s.status !== 'ready') await db.deleteSession(s.id);
+  void askPersistence();
   // Filter, sort and selection are saved at once; scrolling (many events) is debounced.
   useViewStore.subscribe((view, prev) => {
     clearTimeout(viewSaveTimer);
@@ -200,11 +303,38 @@ export async function initSession(opts: { demo: boolean }): Promise<void> {
     if (onlyScrolled) viewSaveTimer = setTimeout(() => void saveView(), 200);
     else void saveView();
   });
+  // Read-only tabs follow this tab's decisions.
+  useDecisionStore.subscribe((state, prev) => {
+    if (state.decisions !== prev.decisions && state.sessionId && state.sessionId === prev.sessionId && !state.readOnly) announceDecisions(state.sessionId);
+  });
+  onSessionDeletedElsewhere((sessionId) => {
+    forgetOpenSession(sessionId);
+    void refreshSessions();
+  });
   addEventListener('pagehide', () => void saveView());
+  if (!bootFlags.safe) {
+    // Decisions a reload or crash caught before their IndexedDB transaction committed.
+    const report = await replayDecisionJournals(db, isSessionLocked);
+    if (report.replayed) console.info(`Quarry: replayed ${report.replayed} decision write(s) left unfinished by the last page`);
+    for (const f of report.failed) reportWriteFailure(`${f.pending} decision write(s) from the last visit (kept; retried when the session is opened)`, f.error);
+  }
+  try {
+    for (const s of await db.sessions.toArray())
+      if (s.status !== 'ready') await withSessionLockIfFree(s.id, () => db.deleteSession(s.id));
+  } catch (err) {
+    reportWriteFailure('the clean-up of a half-loaded session', err);
+  }
   await refreshSessions();
-  const last = localStorage.getItem(LAST_SESSION_KEY);
+  if (bootFlags.safe) return;
+  let last: string | null = null;
+  try {
+    last = localStorage.getItem(LAST_SESSION_KEY);
+  } catch {
+    /* no storage: open the newest */
+  }
   const sessions = useDatasetStore.getState().sessions;
   const target = sessions.find((s) => s.id === last) ?? sessions[0];
   if (target) await openSession(target.id);
-  else if (opts.demo) await loadDemo();
+  else if (opts.demo) await loadDemo().catch((err: unknown) => useDatasetStore.getState().setLoad({ status: 'error', fileName: 'demo.jsonl', message: (err as Error).message }));
 }
+

@@ -147,7 +147,11 @@ serveRpc<DataApi>(self, {
             session.sampleCount = ev.samples;
             session.issueCount = ev.issues;
             session.updatedAt = Date.now();
-            await db.sessions.put(session);
+            // Only a session that still exists is marked complete: never resurrect one deleted meanwhile.
+            await db.transaction('rw', db.sessions, async () => {
+              if (!(await db.sessions.get(sessionId))) throw new Error('the session being loaded was deleted before the load finished');
+              await db.sessions.put(session);
+            });
             break;
         }
       }

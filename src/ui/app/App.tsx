@@ -2,6 +2,7 @@ import { DropZone } from '../import/DropZone';
 import { LoadStatus } from '../import/LoadStatus';
 import { IssuesPanel } from '../import/IssuesPanel';
 import { TopBar } from './TopBar';
+import { Banners } from './Banners';
 import { RunStatus } from '../scoring/RunStatus';
 import { KeyboardLayer } from '../actions/KeyboardLayer';
 import { ChartsPanel } from '../charts/ChartsPanel';
@@ -16,6 +17,7 @@ export function App() {
     <DropZone>
       <div className="app">
         <TopBar />
+        <Banners />
         <LoadStatus />
         <RunStatus />
         <KeyboardLayer />

@@ -1,12 +1,8 @@
 import { useDatasetStore } from '../../state/datasetStore';
-import { cancelLoad, dismissLoadError } from '../../state/sessionController';
+import { cancelLoad, dismissLoadError, loadFile } from '../../state/sessionController';
 import { ColumnMapping } from './ColumnMapping';
 
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
+import { formatBytes } from '../../persist/storageInfo';
 
 /** Progress of a load, a whole-file error, or the column-mapping step. */
 export function LoadStatus() {
@@ -37,6 +33,21 @@ export function LoadStatus() {
           </span>
           <button type="button" className="button" onClick={dismissLoadError}>
             Dismiss
+          </button>
+        </div>
+      );
+    case 'storage-warning':
+      return (
+        <div className="load-status error" role="alert" data-testid="storage-warning">
+          <span>
+            <strong>{load.file.name}</strong> needs about {formatBytes(load.needBytes)} of browser storage, but only{' '}
+            {formatBytes(load.freeBytes)} is left. Loading may fail part-way; deleting a saved session frees space.
+          </span>
+          <button type="button" className="button" onClick={() => void loadFile(load.file, load.mapping, true)}>
+            Load anyway
+          </button>
+          <button type="button" className="button" onClick={cancelLoad}>
+            Cancel
           </button>
         </div>
       );
