@@ -149,6 +149,7 @@ function persist(sessionId: string, diff: DecisionDiff, dir: 'forward' | 'back',
     .then(
       () => {
         if (entry !== null) journalCommitted(sessionId, entry);
+        for (const listener of committedListeners) listener(sessionId);
       },
       (err: unknown) => {
         if (entry !== null) journalCommitted(sessionId, entry);
@@ -159,6 +160,13 @@ function persist(sessionId: string, diff: DecisionDiff, dir: 'forward' | 'back',
     );
   pendingWrite = mine;
   return mine;
+}
+
+const committedListeners = new Set<(sessionId: string) => void>();
+/** Called after each decision write of this tab has committed (other tabs follow through tabSync). */
+export function onDecisionsCommitted(listener: (sessionId: string) => void): () => void {
+  committedListeners.add(listener);
+  return () => committedListeners.delete(listener);
 }
 
 /** Sets back, on screen, the samples a failed write changed (unless a later action changed them again). */

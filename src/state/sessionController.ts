@@ -10,7 +10,7 @@ import { acquireSessionLock, isSessionLocked, withSessionLockIfFree } from '../p
 import { bootFlags } from './bootFlags';
 import { updateSession } from './sessionRecord';
 import { askPersistence, refreshStorageEstimate } from './storageStore';
-import { READ_ONLY_OTHER_TAB, announceDecisions, announceDeleted, claimSession, heldByAnotherTab, onSessionDeletedElsewhere, releaseSession } from './tabSync';
+import { READ_ONLY_OTHER_TAB, announceDeleted, claimSession, heldByAnotherTab, onSessionDeletedElsewhere, releaseSession } from './tabSync';
 import { reportWriteFailure } from './writeFailures';
 import type { DataApi, ExportFormat, ExportWhich, LoadEvent } from '../workers/dataApi';
 import { useDatasetStore } from './datasetStore';
@@ -184,7 +184,8 @@ export async function loadFile(file: File, mapping: FieldMapping | null = null, 
       kept = await claimSession(sessionId, lock);
       activate(session, samples, issues, result.decisions, null);
     } catch (err) {
-      if (isAbort(err)) useDatasetStore.getState().setLoad({ status: 'idle' });
+      // Only the user's cancel is quiet: IndexedDB reports a refused write as an aborted transaction too.
+      if (signal.aborted && isAbort(err)) useDatasetStore.getState().setLoad({ status: 'idle' });
       else useDatasetStore.getState().setLoad({ status: 'error', fileName: file.name, message: loadErrorMessage(err) });
     } finally {
       if (!kept) lock?.release();
@@ -194,8 +195,10 @@ export async function loadFile(file: File, mapping: FieldMapping | null = null, 
 
 function loadErrorMessage(err: unknown): string {
   const e = err as Error;
-  const quota = e?.name === 'QuotaExceededError' || /quota/i.test(e?.message ?? '');
-  return quota ? `the browser's storage is full (${e.message}). Delete a saved session (Sessions menu) and try again.` : e?.message ?? String(err);
+  if (e?.name === 'QuotaExceededError' || /quota/i.test(e?.message ?? ''))
+    return `the browser's storage is full (${e.message}). Delete a saved session (Sessions menu) and try again.`;
+  if (e?.name === 'AbortError') return `the browser refused to store the data (${e.message}); its storage may be full. Delete a saved session (Sessions menu) and try again.`;
+  return e?.message ?? String(err);
 }
 
 export async function openSession(sessionId: string): Promise<void> {
@@ -214,8 +217,8 @@ export async function openSession(sessionId: string): Promise<void> {
       );
       activate(session, samples, issues, decisions, readOnly);
     } catch (err) {
-      if (isAbort(err)) useDatasetStore.getState().setLoad({ status: 'idle' });
-      else useDatasetStore.getState().setLoad({ status: 'error', fileName: 'saved session', message: (err as Error).message });
+      if (signal.aborted && isAbort(err)) useDatasetStore.getState().setLoad({ status: 'idle' });
+      else useDatasetStore.getState().setLoad({ status: 'error', fileName: 'saved session', message: loadErrorMessage(err) });
     }
   });
 }
@@ -302,10 +305,6 @@ export async function initSession(opts: { demo: boolean } = { demo: bootFlags.de
     const onlyScrolled = view.scrollTop !== prev.scrollTop && view.filter === prev.filter && view.sort === prev.sort && view.selectedId === prev.selectedId && view.ranges === prev.ranges;
     if (onlyScrolled) viewSaveTimer = setTimeout(() => void saveView(), 200);
     else void saveView();
-  });
-  // Read-only tabs follow this tab's decisions.
-  useDecisionStore.subscribe((state, prev) => {
-    if (state.decisions !== prev.decisions && state.sessionId && state.sessionId === prev.sessionId && !state.readOnly) announceDecisions(state.sessionId);
   });
   onSessionDeletedElsewhere((sessionId) => {
     forgetOpenSession(sessionId);

@@ -4,7 +4,7 @@
 // read-only at once (its lock request is aborted by the steal) and stops writing.
 import { getDb } from '../persist/db';
 import { acquireSessionLock, isSessionLocked, type SessionLock } from '../persist/tabLocks';
-import { decisionsSettled, useDecisionStore, type FinalDecision } from './decisionStore';
+import { onDecisionsCommitted, useDecisionStore, type FinalDecision } from './decisionStore';
 
 export const READ_ONLY_OTHER_TAB = 'This session is open in another tab, which saves its decisions. Here it is read-only.';
 export const READ_ONLY_TAKEN = 'Another tab took this session over. Here it is now read-only.';
@@ -101,9 +101,5 @@ export async function heldByAnotherTab(sessionId: string): Promise<boolean> {
   return isSessionLocked(sessionId);
 }
 
-/** After this tab's decision writes land, the read-only tabs on the session reload them. */
-export function announceDecisions(sessionId: string): void {
-  void decisionsSettled()
-    .catch(() => undefined)
-    .then(() => bus()?.postMessage({ type: 'changed', sessionId } satisfies TabMessage));
-}
+// After each of this tab's decision writes lands, the read-only tabs on the session reload it.
+onDecisionsCommitted((sessionId) => bus()?.postMessage({ type: 'changed', sessionId } satisfies TabMessage));

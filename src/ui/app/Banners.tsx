@@ -3,7 +3,7 @@
 import { useDecisionStore } from '../../state/decisionStore';
 import { useDatasetStore } from '../../state/datasetStore';
 import { bootFlags } from '../../state/bootFlags';
-import { takeOver } from '../../state/tabSync';
+import { READ_ONLY_OTHER_TAB, READ_ONLY_TAKEN, takeOver } from '../../state/tabSync';
 import { useWriteFailures } from '../../state/writeFailures';
 
 export function Banners() {
@@ -22,9 +22,11 @@ export function Banners() {
       {readOnly && sessionId && (
         <div className="banner warn" role="status" data-testid="read-only">
           <span>{readOnly}</span>
-          <button type="button" className="button" data-testid="take-over" onClick={() => void takeOver(sessionId)}>
-            Take over
-          </button>
+          {(readOnly === READ_ONLY_OTHER_TAB || readOnly === READ_ONLY_TAKEN) && (
+            <button type="button" className="button" data-testid="take-over" onClick={() => void takeOver(sessionId)}>
+              Take over
+            </button>
+          )}
         </div>
       )}
       {failures.map((f) => (
