@@ -13,6 +13,10 @@ test('reload restores the dataset, decisions and view exactly', async ({ page })
   // View: sort by response length descending, select a sample.
   await page.getByRole('columnheader', { name: 'A len' }).click();
   await page.getByRole('columnheader', { name: /A len/ }).click();
+  // The sort runs in time slices: wait for its result (longest response first) before reading the order.
+  await expect(page.getByRole('columnheader', { name: /A len ▼/ })).toBeVisible();
+  await expect(rows.nth(1)).toContainText('travel tagline');
+  await expect(rows.last()).toContainText('antonym');
   await rows.nth(1).click();
   const selected = await rows.nth(1).getAttribute('data-sample-id');
   const order = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-sample-id')));
@@ -36,6 +40,7 @@ test('the text filter persists, and a decision made just before a reload is kept
   await openApp(page);
   await page.getByTestId('filter-input').fill('python');
   await expect(page.getByTestId('shown-count')).toContainText('of 60 shown');
+  await expect(page.getByTestId('shown-count')).not.toContainText('60 of 60');
   const shown = await page.getByTestId('sample-row').count();
   expect(shown).toBeGreaterThan(0);
   // The click and the reload run in one task, so the decision's IndexedDB transaction cannot commit
@@ -73,4 +78,20 @@ test('saved sessions can be reopened and deleted', async ({ page }) => {
   await expect(page.getByTestId('row-count')).toHaveText('60');
   await page.getByTestId('sessions-button').click();
   await expect(page.getByTestId('session-item')).toHaveCount(1);
+});
+
+test('a view change made just before a reload is kept, like a decision', async ({ page }) => {
+  await openApp(page, { demo: false });
+  await loadFile(page, fixture('alpaca.jsonl'));
+  await expect(page.getByTestId('row-count')).toHaveText('8');
+  // The sort and the reload run in one task: the IndexedDB write cannot commit before the page goes
+  // away, only the synchronous view journal can keep it.
+  await page.getByRole('columnheader', { name: 'A len' }).evaluate((header: HTMLElement) => {
+    header.click();
+    location.reload();
+  });
+  await page.waitForLoadState('load');
+  await expect(page.getByTestId('row-count')).toHaveText('8');
+  await expect(page.getByRole('columnheader', { name: /A len ▲/ })).toBeVisible();
+  await expect(page.getByTestId('sample-row').first()).toContainText('antonym');
 });

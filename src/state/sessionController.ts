@@ -118,7 +118,7 @@ function activate(session: SessionRecord, samples: Sample[], issues: IngestIssue
 async function prepareSession(sessionId: string): Promise<string | null> {
   const owner = await claimSession(sessionId);
   if (!owner) return READ_ONLY_OTHER_TAB;
-  if (bootFlags.safe) return null;
+  // (In safe mode too: the user chose to open this session, and its unsaved writes belong under it.)
   const db = getDb();
   const { failure } = await replaySessionJournal(db, sessionId);
   try {
