@@ -10,13 +10,22 @@ test('first visit opens the built-in demo dataset, cross-origin isolated, with n
   expect(external).toEqual([]);
 });
 
-const formats: [file: string, rows: number, firstInstruction: RegExp][] = [
-  ['alpaca.jsonl', 8, /./],
-  ['sharegpt.json', 6, /./],
-  ['chat.jsonl', 6, /./],
-  ['qa.csv', 7, /capital of Portugal/],
-  ['prompts.tsv', 6, /./],
-  ['alpaca.parquet', 5, /./],
+// Each fixture's first record, as the table must show it (the fixtures are in e2e/fixtures; every
+// first record has an empty input).
+const formats: [file: string, rows: number, first: { instruction: string; response: string }][] = [
+  [
+    'alpaca.jsonl',
+    8,
+    {
+      instruction: 'Name the largest planet in the Solar System.',
+      response: 'Jupiter is the largest planet in the Solar System; its mass is more than twice that of all the other planets combined.',
+    },
+  ],
+  ['sharegpt.json', 6, { instruction: 'What is the boiling point of water at sea level in Fahrenheit?', response: 'Water boils at 212 °F at sea level, which is 100 °C.' }],
+  ['chat.jsonl', 6, { instruction: 'How many minutes are there in a week?', response: '7 × 24 × 60 = 10,080 minutes.' }],
+  ['qa.csv', 7, { instruction: 'What is the capital of Portugal?', response: 'Lisbon' }],
+  ['prompts.tsv', 6, { instruction: 'Give a word that rhymes with "light".', response: 'night' }],
+  ['alpaca.parquet', 5, { instruction: 'What gas do plants absorb from the air for photosynthesis?', response: 'Carbon dioxide (CO2).' }],
 ];
 
 for (const [file, rows, first] of formats) {
@@ -26,8 +35,13 @@ for (const [file, rows, first] of formats) {
     await expect(page.getByTestId('row-count')).toHaveText(String(rows));
     await expect(page.getByTestId('ingest-issue-count')).toHaveText('0');
     await expect(page.getByTestId('sample-row')).toHaveCount(rows);
-    await page.getByTestId('sample-row').first().click();
-    await expect(page.getByTestId('detail-instruction')).toHaveText(first);
+    const row = page.getByTestId('sample-row').first();
+    await expect(row).toContainText(first.instruction);
+    await expect(row).toContainText(first.response);
+    await row.click();
+    await expect(page.getByTestId('detail-instruction')).toHaveText(first.instruction);
+    await expect(page.getByTestId('detail-input')).toHaveCount(0);
+    await expect(page.getByTestId('detail-response')).toHaveText(first.response);
   });
 }
 

@@ -412,6 +412,7 @@ test('sample view with real attacks and generated outputs: output under Q beside
 
   await page.getByTestId('sample-row').first().click();
   const cards = page.getByTestId('variant-card');
+  await expect(cards.first()).toBeVisible();
   const n = await cards.count();
   expect(n).toBeGreaterThan(0);
   const aifd = (await page.getByTestId('variant-aifd').allTextContents()).map(Number);
