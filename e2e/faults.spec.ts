@@ -5,7 +5,7 @@ import { CHROMIUM_ARGS } from '../playwright.config';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fixture, loadFile, openApp } from './helpers';
+import { fixture, loadFile, openApp, readStore } from './helpers';
 
 test.describe.configure({ timeout: 300_000 });
 
@@ -93,17 +93,7 @@ test('a crash during an ingest leaves the other sessions intact and no half-load
   await page.getByTestId('sessions-button').click();
   await expect(page.getByTestId('session-item')).toHaveCount(1);
   // IndexedDB holds no trace of the interrupted load.
-  const sessions = await page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((res, rej) => {
-      const r = indexedDB.open('quarry');
-      r.onsuccess = () => res(r.result);
-      r.onerror = () => rej(r.error);
-    });
-    return new Promise<{ status: string; name: string }[]>((res) => {
-      const req = db.transaction('sessions').objectStore('sessions').getAll();
-      req.onsuccess = () => res(req.result as { status: string; name: string }[]);
-    });
-  });
+  const sessions = await readStore<{ status: string; name: string }>(page, 'sessions');
   expect(sessions.map((s) => `${s.name}:${s.status}`)).toEqual(['alpaca.jsonl:ready']);
 });
 
@@ -297,4 +287,37 @@ test('?safe opens nothing by itself, and sessions can still be listed and opened
   await page.getByTestId('session-open').click();
   await expect(page.getByTestId('row-count')).toHaveText('8');
   await expect(page.getByTestId('sample-row').nth(2).getByTestId('accept-button')).toHaveAttribute('aria-pressed', 'true');
+});
+
+test('a crash during a scoring run: the run comes back paused (no crash loop), its scores kept, and Resume finishes it', async ({ context, page }) => {
+  await openApp(page, { demo: false });
+  const dir = mkdtempSync(path.join(tmpdir(), 'quarry-run-'));
+  const file = path.join(dir, 'run.jsonl');
+  writeFileSync(file, Array.from({ length: 400 }, (_, i) => JSON.stringify({ instruction: `Tell a story about the number ${i}.`, input: '', output: `Once upon a time there was ${i}, and it was happy.` })).join('\n'));
+  await loadFile(page, file);
+  await expect(page.getByTestId('row-count')).toHaveText('400');
+  await page.getByTestId('score-open').click();
+  await page.getByTestId('score-model').selectOption('local:llama2c-stories260K');
+  await page.getByTestId('score-device').selectOption('wasm');
+  await page.getByTestId('score-dtype').selectOption('fp32');
+  await page.getByTestId('score-start').click();
+  const status = () => page.getByTestId('score-status');
+  await expect(status()).toHaveAttribute('data-status', 'running', { timeout: 120_000 });
+  await expect.poll(async () => Number(await status().getAttribute('data-done')), { timeout: 120_000 }).toBeGreaterThan(0);
+  const scores = async () => (await readStore<{ sampleId: string; result: { scores: { s_a_given_q: number } } }>(page, 'scores')).map((r) => `${r.sampleId}:${r.result.scores.s_a_given_q}`);
+  const before = await scores();
+  expect(before.length).toBeLessThan(400);
+
+  page = await crashAndReopen(context, page);
+  await expect(page.getByTestId('row-count')).toHaveText('400');
+  // Not resumed by itself after an unclean exit: a run that crashes the tab would crash it again.
+  await expect(status()).toHaveAttribute('data-status', 'paused');
+  await expect(page.getByTestId('score-message')).toContainText(/unexpectedly/i);
+  const kept = await scores();
+  for (const r of before) expect(kept).toContain(r);
+  await page.getByTestId('score-resume').click();
+  await expect(status()).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
+  const after = await scores();
+  expect(after).toHaveLength(400);
+  for (const r of before) expect(after).toContain(r);
 });

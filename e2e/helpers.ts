@@ -36,3 +36,23 @@ export function forbidExternalRequests(page: Page, origin: string): string[] {
   });
   return external;
 }
+
+/** Every row of one object store of the app's IndexedDB database (`quarry`). */
+export function readStore<T>(page: Page, store: string): Promise<T[]> {
+  return page.evaluate(async (name) => {
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const r = indexedDB.open('quarry');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    try {
+      return await new Promise<T[]>((res, rej) => {
+        const req = db.transaction(name).objectStore(name).getAll();
+        req.onsuccess = () => res(req.result as T[]);
+        req.onerror = () => rej(req.error);
+      });
+    } finally {
+      db.close();
+    }
+  }, store);
+}
