@@ -70,6 +70,8 @@ test('scores the demo data with a model from the local server and shows scores i
   await expect(page.getByTestId('row-count')).toHaveText('60');
   const ids = await page.getByTestId('sample-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-sample-id')));
   expect(ids).toEqual(rows.slice(0, ids.length).map((r) => r.quarry.id));
+  // the imported scores are restored just after the rows are shown
+  await expect(page.getByTestId('cell-ifd').first()).not.toHaveText('—');
   const reloadedIfd = await page.getByTestId('cell-ifd').allTextContents();
   expect(reloadedIfd).toEqual(rows.slice(0, reloadedIfd.length).map((r) => r.quarry.scores.ifd.toFixed(3)));
   await expect(page.getByTestId('sample-row').nth(2).getByTestId('accept-button')).toHaveAttribute('aria-pressed', 'true');
@@ -82,17 +84,30 @@ test('loads the model through the hub URL layout and resumes after a reload mid-
   await startScoring(page, { source: 'hub' });
   // Wait until some, but not all, samples are scored, then reload.
   await expect(page.getByTestId('score-status')).toHaveAttribute('data-status', 'running', { timeout: 120_000 });
-  await expect
-    .poll(async () => Number((await page.getByTestId('cell-ifd').allTextContents()).filter((t) => t !== '—').length), { timeout: 120_000 })
-    .toBeGreaterThan(0);
+  await expect.poll(async () => Number(await page.getByTestId('score-status').getAttribute('data-done')), { timeout: 120_000 }).toBeGreaterThan(0);
+  // What the run bar says and what IndexedDB holds, right before the reload.
+  const at = await page.evaluate(() => {
+    const el = document.querySelector('[data-testid=score-status]')!;
+    return { status: el.getAttribute('data-status'), done: Number(el.getAttribute('data-done')), total: Number(el.getAttribute('data-total')) };
+  });
   const scoredBefore = await storedScores(page);
+  expect(at.status).toBe('running');
+  expect(at.total).toBe(60);
+  expect(at.done).toBeLessThan(at.total);
+  expect(scoredBefore.length).toBeGreaterThanOrEqual(at.done);
+  expect(scoredBefore.length).toBeLessThan(60);
   await page.reload();
   await expect(page.getByTestId('row-count')).toHaveText('60');
   await waitForRun(page);
   const after = await storedScores(page);
   expect(after).toHaveLength(60);
-  // Every result stored before the reload is still there, unchanged (not re-scored).
+  // Every result stored before the reload is still there, unchanged ...
   for (const r of scoredBefore) expect(after).toContain(r);
+  // ... and the resumed run scored only what was missing (nothing stored before was scored again).
+  const status = page.getByTestId('score-status');
+  await expect(status).toHaveAttribute('data-done', '60');
+  const scoredAfterReload = Number(await status.getAttribute('data-run-scored'));
+  expect(scoredAfterReload).toBeLessThanOrEqual(60 - scoredBefore.length);
 });
 
 test('prompt attacks run inside the scoring run: variants, AIFD and consistency in the table and the export', async ({ page }) => {

@@ -1,14 +1,48 @@
 // Prompt attacks backed by the scoring engine. The attack library (src/core/attacks) is pure and
 // talks to the model only through an `AttackScorer`; this module implements that scorer on top of
-// any `Engine` (the model worker's client in the browser, TransformersEngine in the CLI), and wraps
-// the search into a `VariantSource`, so a scoring run generates each sample's Q' and then scores
-// them in the same batched `score` call as Q.
+// any `Engine`, and wraps the search into a `VariantSource`, so a scoring run generates each
+// sample's Q' and then scores them in the same batched `score` call as Q.
+//
+// The search runs where the model lives. An in-process engine (TransformersEngine: the CLI, the
+// model worker itself) is searched against directly. An engine that can search by itself (an
+// `AttackEngine`: the model worker's client, SupervisedEngine) is sent the samples and the attack
+// configuration and answers with the variants, so the tokenization and the thousands of model
+// queries of a search never run on the browser's main thread (`attack` in engine/protocol.ts).
 import { ATTACKS, generateVariants, isAttackName, type AttackName, type AttackScorer } from '../core/attacks';
 import type { VariantSource } from '../core/scoring/variants';
 import type { VariantSpec } from '../core/scoring/types';
 import type { TemplateName } from '../core/templates';
 import type { Sample } from '../core/types';
 import type { Engine } from './types';
+
+/** The attack options that cross the worker boundary (`AttackRunOptions` without its callback). */
+export type AttackConfig = Omit<AttackRunOptions, 'onQuery'>;
+
+/** Variants for a batch of samples: `k` per sample at most, deterministic for (seed, sample). */
+export interface AttackRequest {
+  samples: Sample[];
+  k: number;
+  seed: number;
+  options: AttackConfig;
+}
+
+/** Progress of an `attack` request: samples searched, and model queries so far. */
+export interface AttackProgress {
+  phase: 'attack';
+  done: number;
+  total: number;
+  queries: number;
+}
+
+/** An engine that runs the attack search itself, next to its model (the model worker). */
+export interface AttackEngine extends Engine {
+  /** One list of variants per sample, in order (only those that pass the constraints). */
+  attack(req: AttackRequest, onProgress?: (p: AttackProgress) => void, signal?: AbortSignal): Promise<VariantSpec[][]>;
+}
+
+export function canAttack(engine: Engine): engine is AttackEngine {
+  return typeof (engine as Partial<AttackEngine>).attack === 'function';
+}
 
 export interface AttackRunOptions {
   attacks: readonly string[];
@@ -77,10 +111,11 @@ export function createAttackScorer(engine: Engine, sample: Sample, opts: AttackR
 }
 
 /**
- * A VariantSource that searches adversarial instructions for each sample. Only variants that pass
- * the constraints (meaning preserved, edit budget, protected spans) are scored.
+ * A VariantSource that searches adversarial instructions for each sample against an in-process
+ * engine. Only variants that pass the constraints (meaning preserved, edit budget, protected spans)
+ * are scored.
  */
-export function createAttackSource(engine: Engine, opts: AttackRunOptions): VariantSource {
+export function createLocalAttackSource(engine: Engine, opts: AttackRunOptions): VariantSource {
   const attacks = validateAttackNames(opts.attacks);
   return {
     name: attacks.join('+'),
@@ -103,6 +138,61 @@ export function createAttackSource(engine: Engine, opts: AttackRunOptions): Vari
       return found
         .filter((v) => v.constraintsPassed)
         .map((v) => ({ attack: v.attack, instruction: v.instruction, similarity: v.similarity, queries: v.queries, edits: v.edits }));
+    },
+  };
+}
+
+/** Serves an `attack` request against an in-process engine (what the model worker runs). */
+export async function runAttacks(engine: Engine, req: AttackRequest, onProgress?: (p: AttackProgress) => void, signal?: AbortSignal): Promise<VariantSpec[][]> {
+  let queries = 0;
+  let done = 0;
+  const total = req.samples.length;
+  const source = createLocalAttackSource(engine, {
+    ...req.options,
+    onQuery: () => {
+      queries++;
+      onProgress?.({ phase: 'attack', done, total, queries });
+    },
+  });
+  const out: VariantSpec[][] = [];
+  for (const sample of req.samples) {
+    if (signal?.aborted) throw new DOMException('The operation was aborted.', 'AbortError');
+    out.push(req.k > 0 ? (await source.variants(sample, { seed: req.seed, k: req.k, signal })).slice(0, req.k) : []);
+    done++;
+    onProgress?.({ phase: 'attack', done, total, queries });
+  }
+  return out;
+}
+
+/**
+ * Variants for a batch of samples (one list per sample): one `attack` request when the engine
+ * searches by itself (the model worker), else the search right here against the engine.
+ */
+export function attackSamples(engine: Engine, req: AttackRequest, onProgress?: (p: AttackProgress) => void, signal?: AbortSignal): Promise<VariantSpec[][]> {
+  validateAttackNames(req.options.attacks);
+  return canAttack(engine) ? engine.attack(req, onProgress, signal) : runAttacks(engine, req, onProgress, signal);
+}
+
+/**
+ * A VariantSource that searches adversarial instructions for each sample, where the engine's model
+ * lives: in the model worker for an `AttackEngine` (the main thread only sends the sample and the
+ * configuration), else in process (the CLI). Only variants that pass the constraints are returned.
+ */
+export function createAttackSource(engine: Engine, opts: AttackRunOptions): VariantSource {
+  if (!canAttack(engine)) return createLocalAttackSource(engine, opts);
+  const attacks = validateAttackNames(opts.attacks);
+  const { onQuery, ...options } = opts;
+  return {
+    name: attacks.join('+'),
+    async variants(sample, ctx): Promise<VariantSpec[]> {
+      let seen = 0;
+      const onProgress = onQuery
+        ? (p: AttackProgress) => {
+            for (; seen < p.queries; seen++) onQuery();
+          }
+        : undefined;
+      const [found] = await engine.attack({ samples: [sample], k: ctx.k, seed: ctx.seed, options }, onProgress, ctx.signal);
+      return found ?? [];
     },
   };
 }

@@ -3,21 +3,37 @@
 //   const engine = new WorkerEngineClient(createModelWorker());
 //   const info = await engine.load({ model: { kind: 'local', root: '/models/', id: 'llama2c-stories260K' } });
 //   const results = await engine.score({ items, template: 'alpaca' }, onProgress, abortController.signal);
+//
+// One client serves one worker for that worker's life: once the worker crashes or hangs the client
+// is dead (`dead`, lib/workerRpc.ts) and every call rejects. The UI uses SupervisedEngine
+// (./supervisedEngine.ts), which replaces a dead worker with a fresh one and reloads the model.
 
-import { RpcClient, type RpcPort } from '../lib/workerRpc';
+import { RpcClient, type RpcClientOptions, type RpcPort } from '../lib/workerRpc';
+import type { AttackEngine, AttackProgress, AttackRequest } from './attackSource';
 import type { ModelApi, ModelNotes } from './protocol';
-import type { Engine, GenerateRequest, LoadInfo, LoadOptions, LoadProgress, ScoreProgress, ScoreRequest, ScoreResult } from './types';
+import type { GenerateRequest, LoadInfo, LoadOptions, LoadProgress, ScoreProgress, ScoreRequest, ScoreResult, VariantSpec } from './types';
+
+/** A model worker as the client needs it: a message port that can be stopped. */
+export type ModelWorkerPort = RpcPort & { terminate?(): void };
 
 /** Starts the model worker (an ES module worker bundled by Vite). */
 export function createModelWorker(): Worker {
   return new Worker(new URL('./model.worker.ts', import.meta.url), { type: 'module', name: 'quarry-model' });
 }
 
-export class WorkerEngineClient implements Engine {
+export class WorkerEngineClient implements AttackEngine {
   private readonly rpc: RpcClient<ModelApi, ModelNotes>;
 
-  constructor(private readonly worker: RpcPort & { terminate?(): void }) {
-    this.rpc = new RpcClient<ModelApi, ModelNotes>(worker);
+  constructor(
+    private readonly worker: ModelWorkerPort,
+    options: RpcClientOptions = {},
+  ) {
+    this.rpc = new RpcClient<ModelApi, ModelNotes>(worker, options);
+  }
+
+  /** Why this client can no longer be used (the worker crashed, hung or was stopped), else null. */
+  get dead(): Error | null {
+    return this.rpc.dead;
   }
 
   load(opts: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<LoadInfo> {
@@ -26,6 +42,11 @@ export class WorkerEngineClient implements Engine {
 
   score(req: ScoreRequest, onProgress?: (p: ScoreProgress) => void, signal?: AbortSignal): Promise<ScoreResult[]> {
     return this.rpc.call('score', req, onProgress, signal);
+  }
+
+  /** Searches adversarial variants inside the worker (see ./attackSource.ts): one list per sample. */
+  attack(req: AttackRequest, onProgress?: (p: AttackProgress) => void, signal?: AbortSignal): Promise<VariantSpec[][]> {
+    return this.rpc.call('attack', req, onProgress, signal);
   }
 
   generate(req: GenerateRequest, signal?: AbortSignal): Promise<string[]> {
@@ -44,12 +65,33 @@ export class WorkerEngineClient implements Engine {
     return this.rpc.on('engine', listener);
   }
 
+  /**
+   * Stops the worker at once (no dispose: it may be stuck) and rejects what is pending with a
+   * WorkerDeadError carrying `reason`.
+   */
+  kill(reason = 'the model worker was stopped'): void {
+    this.rpc.fail(reason);
+    this.worker.terminate?.();
+  }
+
+  /**
+   * Fault injection: stops the worker and reports it the way a crashed worker does, through the
+   * worker's 'error' event (so the same path as a real crash runs), or directly when the port
+   * cannot dispatch events.
+   */
+  crash(reason = 'the model worker was killed'): void {
+    this.worker.terminate?.();
+    const target = this.worker as Partial<EventTarget>;
+    if (typeof target.dispatchEvent === 'function' && typeof ErrorEvent === 'function') target.dispatchEvent(new ErrorEvent('error', { message: reason }));
+    if (!this.dead) this.rpc.fail(reason);
+  }
+
   /** Disposes the model and stops the worker. */
   async terminate(): Promise<void> {
     try {
-      await this.dispose();
+      if (!this.dead) await this.dispose();
     } finally {
-      this.worker.terminate?.();
+      this.kill();
     }
   }
 }

@@ -10,8 +10,13 @@
 // `result` or `error`. Cancelling posts `cancel`, which aborts the handler's AbortSignal (the call
 // then rejects with an error named 'AbortError'). `serial` runs requests one at a time in arrival
 // order (a model is not re-entrant); cancel still acts at once. A handler that returns
-// `withTransfer(value, buffers)` has its buffers transferred instead of copied. A worker 'error'
-// event rejects every pending call.
+// `withTransfer(value, buffers)` has its buffers transferred instead of copied.
+//
+// A worker can die or hang (a WASM abort, out of memory, an endless loop). The client then becomes
+// *dead* for good: a worker 'error' or 'messageerror' event, or a cancel the worker does not answer
+// within `cancelTimeoutMs` (default 5 s: the cancelled call rejects locally with an AbortError),
+// rejects every pending call with a `WorkerDeadError` and every later call at once. Whoever owns
+// the worker (engine/supervisedEngine.ts for the model worker) terminates it and starts a new one.
 
 export interface RpcMethod<Args, Event, Result> {
   args: Args;
@@ -37,6 +42,22 @@ export class RpcError extends Error {
   }
 }
 
+/** The name of the error a dead client's calls reject with. */
+export const WORKER_DEAD = 'WorkerDeadError';
+
+/** True for the rejection of a call on a dead client (the worker crashed, hung or was stopped). */
+export function isWorkerDead(err: unknown): boolean {
+  return (err as { name?: unknown } | null)?.name === WORKER_DEAD;
+}
+
+export interface RpcClientOptions {
+  /**
+   * How long a cancelled call waits for the worker's answer before it rejects locally (AbortError)
+   * and the client is marked dead: a worker that does not answer a cancel is stuck. Default 5000 ms.
+   */
+  cancelTimeoutMs?: number;
+}
+
 interface Endpoint {
   postMessage(message: unknown, transfer?: Transferable[]): void;
   addEventListener(type: 'message', listener: (ev: MessageEvent) => void): void;
@@ -46,6 +67,7 @@ interface Endpoint {
 export interface RpcPort extends Endpoint {
   addEventListener(type: 'message', listener: (ev: MessageEvent) => void): void;
   addEventListener(type: 'error', listener: (ev: ErrorEvent) => void): void;
+  addEventListener(type: 'messageerror', listener: (ev: MessageEvent) => void): void;
 }
 
 const transfers = new WeakMap<object, Transferable[]>();
@@ -66,17 +88,41 @@ export class RpcClient<Api extends RpcApi, Notes extends RpcNotes = Record<never
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Map<string, Set<(payload: unknown) => void>>();
+  private deadError: RpcError | null = null;
+  private readonly cancelTimeoutMs: number;
 
-  constructor(private readonly worker: Endpoint | RpcPort) {
+  constructor(
+    private readonly worker: Endpoint | RpcPort,
+    options: RpcClientOptions = {},
+  ) {
+    this.cancelTimeoutMs = options.cancelTimeoutMs ?? 5000;
     worker.addEventListener('message', (ev: MessageEvent<FromWorker>) => this.receive(ev.data));
     (worker as RpcPort).addEventListener('error', (ev: ErrorEvent) => {
-      const err = new RpcError('Error', `worker error: ${ev.message}`);
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
+      this.fail(`the worker stopped with an error: ${ev?.message || 'unknown error'}`);
+    });
+    (worker as RpcPort).addEventListener('messageerror', () => {
+      this.fail('a message from the worker could not be read (messageerror)');
     });
   }
 
+  /** Why the client is dead (the worker crashed, hung or was stopped), or null while it is usable. */
+  get dead(): Error | null {
+    return this.deadError;
+  }
+
+  /**
+   * Marks the client dead: rejects every pending call, and every later one at once, with a
+   * WorkerDeadError carrying `reason`. Idempotent (the first reason is kept).
+   */
+  fail(reason: string): void {
+    if (!this.deadError) this.deadError = new RpcError(WORKER_DEAD, reason);
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.reject(new RpcError(WORKER_DEAD, this.deadError.message));
+  }
+
   private receive(msg: FromWorker): void {
+    if (this.deadError) return;
     if ('note' in msg) {
       for (const listener of this.listeners.get(msg.note) ?? []) listener(msg.payload);
       return;
@@ -99,15 +145,35 @@ export class RpcClient<Api extends RpcApi, Notes extends RpcNotes = Record<never
   ): Promise<Api[K]['result']> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      if (this.deadError) return reject(new RpcError(WORKER_DEAD, this.deadError.message));
       if (signal?.aborted) return reject(new RpcError('AbortError', 'The operation was aborted.'));
-      const onAbort = () => this.worker.postMessage({ id, cancel: true } satisfies ToWorker);
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      const onAbort = () => {
+        if (this.deadError) return;
+        this.worker.postMessage({ id, cancel: true } satisfies ToWorker);
+        // A worker that does not answer a cancel in time is stuck: give up on it.
+        timer = setTimeout(() => {
+          const p = this.pending.get(id);
+          if (!p) return;
+          this.pending.delete(id);
+          p.reject(new RpcError('AbortError', `The operation was aborted; the worker did not stop within ${this.cancelTimeoutMs} ms.`));
+          this.fail(`the worker did not answer a cancel within ${this.cancelTimeoutMs} ms`);
+        }, this.cancelTimeoutMs);
+      };
       const settle = <T>(fn: (x: T) => void) => (x: T) => {
         signal?.removeEventListener('abort', onAbort);
+        if (timer !== null) clearTimeout(timer);
         fn(x);
       };
       this.pending.set(id, { onEvent: onEvent as (e: unknown) => void, resolve: settle(resolve as (r: unknown) => void), reject: settle(reject) });
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.worker.postMessage({ id, method, args } satisfies ToWorker);
+      try {
+        this.worker.postMessage({ id, method, args } satisfies ToWorker);
+      } catch (err) {
+        // e.g. DataCloneError: nothing reached the worker, the client stays usable
+        this.pending.get(id)?.reject(err as Error);
+        this.pending.delete(id);
+      }
     });
   }
 

@@ -11,6 +11,8 @@ export interface RunState {
   /** Samples scored (including those scored before a reload) and the total to score. */
   done: number;
   total: number;
+  /** Samples scored by the current (or last) run since it started or resumed: what was missing when it began. */
+  scoredThisRun: number;
   /** Samples per second in this run (model load excluded), and estimated seconds left. */
   rate: number | null;
   etaSeconds: number | null;
@@ -41,7 +43,7 @@ interface ScoreState {
   setNotice(notice: string | null): void;
 }
 
-export const IDLE_RUN: RunState = { status: 'idle', done: 0, total: 0, rate: null, etaSeconds: null, attackRate: null, message: null, error: null };
+export const IDLE_RUN: RunState = { status: 'idle', done: 0, total: 0, scoredThisRun: 0, rate: null, etaSeconds: null, attackRate: null, message: null, error: null };
 
 export const useScoreStore = create<ScoreState>((set) => ({
   results: new Map(),

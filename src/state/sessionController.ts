@@ -21,8 +21,21 @@ import { currentView, useViewStore } from './viewStore';
 const LAST_SESSION_KEY = 'quarry.lastSession';
 
 let rpc: RpcClient<DataApi> | null = null;
+let worker: Worker | null = null;
+/**
+ * The data worker. One that crashed or hung (its RPC client is dead) is terminated and replaced, so
+ * the next load, open or export works without a page reload. A cancelled ingest may finish its batch
+ * write first, hence the longer cancel timeout than the model worker's.
+ */
 function dataWorker(): RpcClient<DataApi> {
-  rpc ??= new RpcClient<DataApi>(new Worker(new URL('../workers/data.worker.ts', import.meta.url), { type: 'module' }));
+  if (rpc?.dead) {
+    worker?.terminate();
+    rpc = null;
+  }
+  if (!rpc) {
+    worker = new Worker(new URL('../workers/data.worker.ts', import.meta.url), { type: 'module' });
+    rpc = new RpcClient<DataApi>(worker, { cancelTimeoutMs: 30_000 });
+  }
   return rpc;
 }
 

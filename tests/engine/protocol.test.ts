@@ -10,6 +10,7 @@ import { TransformersEngine } from '../../src/engine/transformersEngine';
 import type { RpcPort } from '../../src/lib/workerRpc';
 import type { Engine, LoadInfo, ScoreResult } from '../../src/engine/types';
 import { emptyScores } from '../../src/core/metrics/aggregate';
+import { createAttackSource, createLocalAttackSource, runAttacks, type AttackProgress } from '../../src/engine/attackSource';
 
 type Listener = (ev: MessageEvent) => void;
 
@@ -183,4 +184,84 @@ describe('worker protocol', () => {
     expect(r!.scores.ifd).toBeGreaterThan(0);
     await client.dispose();
   });
+
+  it('attack runs the search inside the worker: the main thread sends samples and settings, gets variants', async () => {
+    const { port, sent } = bridge(attackEngine());
+    const client = new WorkerEngineClient(port);
+    const samples = [
+      { ...sample('a'), instruction: 'Explain why the sky is blue in two short sentences.' },
+      { ...sample('b'), instruction: 'List three uses of copper wire in houses.' },
+    ];
+    const options = { attacks: ['checklist', 'textbugger'], template: 'plain' as const };
+    const progress: AttackProgress[] = [];
+    const variants = await client.attack({ samples, k: 2, seed: 7, options }, (p) => progress.push(p));
+    // only the request went out: no score/embed traffic from the main thread for the search
+    expect(sent.map((m) => (m as { method: string }).method)).toEqual(['attack']);
+    expect(variants).toHaveLength(2);
+    for (const [i, list] of variants.entries()) {
+      expect(list.length).toBeGreaterThan(0);
+      for (const v of list) {
+        expect(['checklist', 'textbugger']).toContain(v.attack);
+        expect(v.instruction).not.toBe(samples[i]!.instruction);
+      }
+    }
+    expect(progress.at(-1)).toMatchObject({ phase: 'attack', done: 2, total: 2 });
+    expect(progress.at(-1)!.queries).toBeGreaterThan(0);
+    // the same search in process (the CLI's way) finds the same variants
+    expect(await runAttacks(attackEngine(), { samples, k: 2, seed: 7, options })).toEqual(variants);
+  });
+
+  it('createAttackSource over the worker client delegates the search to the worker', async () => {
+    const { port, sent } = bridge(attackEngine());
+    const client = new WorkerEngineClient(port);
+    const s = { ...sample('c'), instruction: 'Write a haiku about the first snow of winter.' };
+    const opts = { attacks: ['checklist'], template: 'plain' as const };
+    let queries = 0;
+    const remote = await createAttackSource(client, { ...opts, onQuery: () => queries++ }).variants(s, { seed: 3, k: 1 });
+    const local = await createLocalAttackSource(attackEngine(), opts).variants(s, { seed: 3, k: 1 });
+    expect(remote).toEqual(local);
+    expect(remote.length).toBe(1);
+    expect(queries).toBeGreaterThan(0);
+    expect(new Set(sent.map((m) => (m as { method: string }).method))).toEqual(new Set(['attack']));
+  });
+
+  it('an attack can be cancelled', async () => {
+    const { port } = bridge(attackEngine(20));
+    const client = new WorkerEngineClient(port);
+    const ac = new AbortController();
+    const samples = Array.from({ length: 20 }, (_, i) => ({ ...sample(`s${i}`), instruction: `Describe the number ${i} in words please.` }));
+    const p = client.attack({ samples, k: 2, seed: 1, options: { attacks: ['textbugger'], template: 'plain' } }, undefined, ac.signal);
+    setTimeout(() => ac.abort(), 30);
+    await expect(p).rejects.toMatchObject({ name: 'AbortError' });
+    expect(await client.generate({ prompts: ['ok'] })).toEqual(['x']); // the worker serves the next request
+  });
 });
+
+/** An engine for attack searches: s(A|Q') grows with how much Q' differs from Q; every text embeds alike. */
+function attackEngine(delayMs = 0): Engine {
+  const base = fakeEngine();
+  return {
+    ...base,
+    async score(req, _onProgress, signal) {
+      if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+      if (signal?.aborted) throw new DOMException('aborted', 'AbortError');
+      return req.items.map(({ sample: s, variants = [] }) => ({
+        id: s.id,
+        scores: emptyScores(),
+        variants: variants.map((v) => {
+          let diff = Math.abs(v.instruction.length - s.instruction.length);
+          for (let i = 0; i < Math.min(v.instruction.length, s.instruction.length); i++) if (v.instruction[i] !== s.instruction[i]) diff++;
+          return { attack: v.attack, instruction: v.instruction, s_a_given_q: 1 + diff / 100, aifd: null, dist_consistency: null, embed_consistency: null, similarity: null, queries: 0, edits: [] };
+        }),
+        truncated: false,
+        tokens: { prompted: 0, answer: 0, response: 0 },
+      }));
+    },
+    async generate(req) {
+      return req.prompts.map(() => 'x');
+    },
+    async embed(texts) {
+      return texts.map(() => Float32Array.of(1, 0));
+    },
+  };
+}

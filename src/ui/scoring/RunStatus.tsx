@@ -19,7 +19,15 @@ export function RunStatus() {
   const pct = run.total ? (100 * run.done) / run.total : 0;
   const active = run.status === 'running' || run.status === 'loading-model' || run.status === 'pausing';
   return (
-    <div className={`run-status ${run.status}`} role="status" data-testid="score-status" data-status={run.status}>
+    <div
+      className={`run-status ${run.status}`}
+      role="status"
+      data-testid="score-status"
+      data-status={run.status}
+      data-done={run.done}
+      data-total={run.total}
+      data-run-scored={run.scoredThisRun}
+    >
       <span className="run-label">
         {run.status === 'loading-model' ? (run.message ?? 'Loading model…') : `Scored ${run.done.toLocaleString()} of ${run.total.toLocaleString()}`}
       </span>
@@ -45,7 +53,11 @@ export function RunStatus() {
           {engine.reason}
         </span>
       )}
-      {run.status === 'paused' && run.message && <span className="muted small">{run.message}</span>}
+      {(run.status === 'paused' || run.status === 'running' || run.status === 'pausing') && run.message && (
+        <span className="muted small" data-testid="score-message">
+          {run.message}
+        </span>
+      )}
       {run.status === 'error' && (
         <span className="error-text" role="alert" data-testid="score-error">
           {run.error}
