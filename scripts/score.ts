@@ -3,19 +3,44 @@
 //   npm run score -- --in data.jsonl --out scored.jsonl --model ../shared/models/llama2c-stories260K
 //     [--embed-model DIR_OR_ID] [--template alpaca|plain|chat] [--dtype fp32|fp16|q8|q4]
 //     [--attacks a,b] [--variants K] [--seed N] [--max-tokens N] [--shard I/N] [--batch-size N]
+//     [--cache-dir DIR]
 //
 // Reads any format `ingest` reads (JSONL, JSON, CSV/TSV, Parquet) and writes JSONL: every input
 // record unchanged plus "quarry": QuarryRecordMeta. --model / --embed-model: an existing
-// directory is loaded from disk (transformers.js layout); anything else is a hub id fetched from
-// $QUARRY_REMOTE_HOST (default https://huggingface.co/). --shard I/N keeps the samples whose
-// 0-based record index satisfies index mod N == I-1 (1-based I), so N runs with I = 1..N cover
-// the input exactly once. Progress goes to stderr.
+// directory is loaded from disk (transformers.js layout); a value that looks like a path (see
+// looksLikePath) must exist; anything else is a hub id fetched from $QUARRY_REMOTE_HOST (default
+// https://huggingface.co/) and cached in --cache-dir / $QUARRY_CACHE_DIR (transformers.js'
+// env.cacheDir). --shard I/N keeps the samples whose 0-based record index satisfies
+// index mod N == I-1 (1-based I), so N runs with I = 1..N cover the input exactly once.
+// Progress goes to stderr.
+//
+// File safety: --out may not be --in (same real path, or the same file through a symlink or hard
+// link); the output is written to `<out>.tmp-<pid>` beside it and renamed onto --out only when the
+// run succeeds, so a failed or interrupted (SIGINT/SIGTERM/SIGHUP) run leaves --out as it was.
 
-import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  createWriteStream,
+  existsSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  type Stats,
+  type WriteStream,
+} from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { env as transformersEnv } from '@huggingface/transformers';
 import { pathToFileURL } from 'node:url';
 import { ingest, bytesSource } from '../src/core/ingest';
 import type { IngestedRow } from '../src/core/ingest';
+import { toJsonlLine } from '../src/core/export';
 import type { QuarryRecordMeta } from '../src/core/types';
 import { isTemplateName, type TemplateName } from '../src/core/templates';
 import { inShard, parseShard } from '../src/core/scoring/planner';
@@ -42,12 +67,30 @@ export interface CliOptions {
   /** Samples per engine.score call (memory bound on pending results). */
   chunk: number;
   quiet: boolean;
+  /** --cache-dir: where hub downloads are cached (null: $QUARRY_CACHE_DIR, else transformers.js' default). */
+  cacheDir: string | null;
 }
+
+/** transformers.js' own default for env.cacheDir in Node (`.cache` inside its installed package). */
+const DEFAULT_CACHE_DIR: string | null = transformersEnv.cacheDir;
 
 const USAGE = `usage: npm run score -- --in FILE --out FILE --model DIR_OR_HUB_ID
   [--embed-model DIR_OR_ID] [--template alpaca|plain|chat] [--dtype fp32|fp16|q8|q4]
   [--attacks LIST] [--variants K] [--seed N] [--max-tokens N] [--shard I/N] [--batch-size N]
-  [--no-embed-consistency]   (with --embed-model: skip greedy generation; the embedder still guards attacks)`;
+  [--cache-dir DIR] [--quiet]
+  [--no-embed-consistency]   (with --embed-model: skip greedy generation; the embedder still guards attacks)
+
+  --out        must not be --in (nor a symlink or hard link to it). The output is written to
+               <out>.tmp-<pid> in the same folder and renamed onto --out only when the run succeeds;
+               a failed or interrupted run leaves an existing --out unchanged.
+  --model, --embed-model
+               an existing folder is a local model (transformers.js layout). A value that starts
+               with ./ ../ / or ~, ends with / or \\, contains \\ or more than one / is a local
+               path and must exist. Anything else is a hub id (owner/name, e.g.
+               onnx-community/SmolLM2-135M-Instruct), fetched from $QUARRY_REMOTE_HOST
+               (default https://huggingface.co/).
+  --cache-dir  where hub downloads are cached (transformers.js env.cacheDir). Default:
+               $QUARRY_CACHE_DIR, else ${DEFAULT_CACHE_DIR ?? "transformers.js' .cache folder"}`;
 
 export function parseArgs(argv: string[]): CliOptions {
   const o: CliOptions = {
@@ -66,6 +109,7 @@ export function parseArgs(argv: string[]): CliOptions {
     batchSize: 16,
     chunk: 256,
     quiet: false,
+    cacheDir: null,
   };
   const int = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
@@ -106,6 +150,7 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--batch-size': o.batchSize = int(flag, val(), 1); break;
       case '--chunk': o.chunk = int(flag, val(), 1); break;
       case '--quiet': o.quiet = true; break;
+      case '--cache-dir': o.cacheDir = val(); break;
       case '-h':
       case '--help':
         throw new Error(USAGE);
@@ -118,18 +163,234 @@ export function parseArgs(argv: string[]): CliOptions {
   return o;
 }
 
-/** An existing directory -> local source (parent dir + folder name); otherwise a hub id. */
-export function modelSource(spec: string): ModelSource {
-  if (existsSync(spec) && statSync(spec).isDirectory()) {
-    const abs = path.resolve(spec);
-    return { kind: 'local', root: path.dirname(abs), id: path.basename(abs) };
+// ---------------------------------------------------------------------------------------------
+// Model sources and the hub cache
+
+/** `~` and `~/x` -> the home folder; anything else unchanged. */
+function expandHome(p: string): string {
+  return p === '~' || p.startsWith('~/') || p.startsWith('~\\') ? path.join(os.homedir(), p.slice(1)) : p;
+}
+
+/**
+ * A --model value that can only be a local path: starts with `.`, `/` or `~`, is absolute, ends with
+ * a separator, contains a backslash or more than one `/`. Hub ids are `owner/name` (or a bare name).
+ */
+export function looksLikePath(spec: string): boolean {
+  return (
+    /^[.~/]/.test(spec) ||
+    path.isAbsolute(spec) ||
+    /[/\\]$/.test(spec) ||
+    spec.includes('\\') ||
+    spec.split('/').length > 2
+  );
+}
+
+/**
+ * An existing directory -> local source (parent dir + folder name). A value that looks like a path
+ * (looksLikePath) but is not an existing directory, or any existing non-directory, is an error naming
+ * the resolved path; anything else is a hub id.
+ */
+export function modelSource(spec: string, flag = '--model'): ModelSource {
+  const local = expandHome(spec);
+  const abs = path.resolve(local);
+  let st: Stats | undefined;
+  try {
+    st = statSync(local);
+  } catch {
+    st = undefined;
+  }
+  if (st?.isDirectory()) return { kind: 'local', root: path.dirname(abs), id: path.basename(abs) };
+  if (st) throw new Error(`${flag} ${spec}: ${abs} is a file; give the model's folder (transformers.js layout)`);
+  if (looksLikePath(spec)) {
+    throw new Error(
+      `${flag} ${spec}: no such model folder: ${abs} (a value starting with ./ ../ / or ~, ending with a separator, ` +
+        'or containing \\ or more than one / is a local path; a hub id is owner/name)',
+    );
   }
   return { kind: 'hub', id: spec, remoteHost: process.env.QUARRY_REMOTE_HOST };
 }
 
-/** JSON for a record: BigInt (Parquet int64) as a number when exact, else a string. */
-function toJson(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? (Number.isSafeInteger(Number(x)) ? Number(x) : x.toString()) : x));
+/** --cache-dir, else $QUARRY_CACHE_DIR, else transformers.js' default; absolute. Never a non-directory. */
+export function resolveCacheDir(flag: string | null, envValue: string | undefined = process.env.QUARRY_CACHE_DIR): string | null {
+  const given = flag ?? (envValue ? envValue : null);
+  if (given === null) return DEFAULT_CACHE_DIR;
+  const abs = path.resolve(expandHome(given));
+  if (existsSync(abs) && !statSync(abs).isDirectory()) {
+    throw new Error(`${flag !== null ? '--cache-dir' : 'QUARRY_CACHE_DIR'} ${given}: ${abs} is not a directory`);
+  }
+  return abs;
+}
+
+/** Points transformers.js' file cache (env.cacheDir) at `dir`; returns a function that restores it. */
+function useCacheDir(dir: string | null): () => void {
+  const saved = transformersEnv.cacheDir;
+  transformersEnv.cacheDir = dir;
+  return () => {
+    transformersEnv.cacheDir = saved;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input / output files
+
+/**
+ * Refuses an --out that is the --in file (same real path, or same device + inode: symlinks, hard
+ * links, case-insensitive names), a directory, or in a missing folder. Touches nothing. Returns the
+ * path the output will replace (a symlinked --out: its target, so the link survives).
+ */
+export function checkInOut(inFile: string, outFile: string): string {
+  let inStat: Stats;
+  try {
+    inStat = statSync(inFile);
+  } catch {
+    throw new Error(`--in ${inFile}: no such file (${path.resolve(inFile)})`);
+  }
+  if (inStat.isDirectory()) throw new Error(`--in ${inFile}: ${path.resolve(inFile)} is a directory`);
+  const inReal = realpathSync(inFile);
+  const sameFile = () =>
+    new Error(`--out ${outFile} is the same file as --in ${inFile} (${inReal}); writing it would destroy the input. Choose another --out.`);
+  const outAbs = path.resolve(outFile);
+  let outLstat: Stats | undefined;
+  try {
+    outLstat = lstatSync(outAbs);
+  } catch {
+    outLstat = undefined;
+  }
+  if (outLstat) {
+    let outStat: Stats | undefined;
+    try {
+      outStat = statSync(outAbs);
+    } catch {
+      outStat = undefined; // a dangling symlink: replaced by the output
+    }
+    if (!outStat) return outAbs;
+    if (outStat.isDirectory()) throw new Error(`--out ${outFile}: ${outAbs} is a directory`);
+    const outReal = realpathSync(outAbs);
+    if (outReal === inReal || (outStat.dev === inStat.dev && outStat.ino === inStat.ino)) throw sameFile();
+    return outReal;
+  }
+  const dir = path.dirname(outAbs);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`--out ${outFile}: no such folder ${dir}`);
+  const outReal = path.join(realpathSync(dir), path.basename(outAbs));
+  if (outReal === inReal) throw sameFile();
+  return outAbs;
+}
+
+/** Temp files of runs in progress; removed on a failure, and by the CLI's signal handlers. */
+const liveTempFiles = new Set<string>();
+
+/** Removes every live temp file (synchronously: safe in signal and exit handlers). */
+export function removeLiveTempFiles(): string[] {
+  const removed = [...liveTempFiles];
+  for (const f of removed) {
+    try {
+      unlinkSync(f);
+    } catch {
+      // already gone
+    }
+  }
+  liveTempFiles.clear();
+  return removed;
+}
+
+export interface AtomicOutput {
+  /** `<target>.tmp-<pid>`, beside the target. */
+  readonly tmp: string;
+  write(chunk: string): Promise<void>;
+  /** Flushes, fsyncs and renames the temp file onto the target. */
+  commit(): Promise<void>;
+  /** Closes and deletes the temp file; the target is untouched. */
+  abort(): void;
+}
+
+/** Opens `<target>.tmp-<pid>` for writing (with the existing target's permissions, if any). */
+export function openAtomicOutput(target: string): AtomicOutput {
+  const tmp = `${target}.tmp-${process.pid}`;
+  let mode: number | undefined;
+  try {
+    mode = statSync(target).mode & 0o7777;
+  } catch {
+    mode = undefined;
+  }
+  // Created (and given its mode) synchronously, so that it exists, and is ours to delete, from here on.
+  closeSync(openSync(tmp, 'w'));
+  liveTempFiles.add(tmp);
+  let stream: WriteStream;
+  try {
+    if (mode !== undefined) chmodSync(tmp, mode);
+    stream = createWriteStream(tmp, { flags: 'r+' });
+  } catch (e) {
+    removeTemp(tmp);
+    throw e;
+  }
+  let failure: Error | null = null;
+  stream.on('error', (e) => {
+    failure ??= e;
+  });
+  const closed = new Promise<void>((resolve) => stream.once('close', resolve));
+  return {
+    tmp,
+    write: (chunk) =>
+      new Promise<void>((resolve, reject) => {
+        if (failure) return reject(failure);
+        if (stream.write(chunk)) resolve();
+        else {
+          const onDrain = () => {
+            stream.off('error', onError);
+            resolve();
+          };
+          const onError = (e: Error) => {
+            stream.off('drain', onDrain);
+            reject(e);
+          };
+          stream.once('drain', onDrain).once('error', onError);
+        }
+      }),
+    async commit() {
+      await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      await closed;
+      if (failure) throw failure;
+      fsyncPath(tmp, 'r+');
+      renameSync(tmp, target);
+      liveTempFiles.delete(tmp);
+      try {
+        fsyncPath(path.dirname(target), 'r');
+      } catch {
+        // a directory fsync is best effort (not supported everywhere)
+      }
+    },
+    abort() {
+      stream.destroy();
+      removeTemp(tmp);
+    },
+  };
+}
+
+function fsyncPath(p: string, flags: string): void {
+  const fd = openSync(p, flags);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function removeTemp(tmp: string): void {
+  try {
+    unlinkSync(tmp);
+  } catch {
+    // already gone
+  }
+  liveTempFiles.delete(tmp);
+}
+
+/**
+ * One output line: the input record exactly as read (its source text when it has one: key order,
+ * number spellings and integers beyond 2^53 kept) with "quarry" as its last member — the app's
+ * JSONL export writer (core/export toJsonlLine).
+ */
+function recordLine(row: IngestedRow, m: QuarryRecordMeta): string {
+  return `${toJsonlLine({ raw: row.raw, rawText: row.rawText, meta: m })}\n`;
 }
 
 function meta(r: ScoreResult, model: string, template: string): QuarryRecordMeta {
@@ -154,26 +415,53 @@ function attackSource(engine: TransformersEngine, o: CliOptions): VariantSource 
 
 export async function runCli(o: CliOptions, log: (s: string) => void = (s) => process.stderr.write(s)): Promise<{ samples: number; seconds: number }> {
   const t0 = performance.now();
+  // Everything that can be refused is checked before any file is opened or the model loaded.
+  const target = checkInOut(o.in, o.out);
+  const model = modelSource(o.model, '--model');
+  const embedModel = o.embedModel ? modelSource(o.embedModel, '--embed-model') : null;
+  const cacheDir = resolveCacheDir(o.cacheDir);
   validateAttackNames(o.attacks);
+  const restoreCacheDir = useCacheDir(cacheDir);
   const engine = new TransformersEngine();
-  const info = await engine.load({
-    model: modelSource(o.model),
-    dtype: o.dtype,
-    embedModel: o.embedModel ? modelSource(o.embedModel) : null,
-  });
-  log(`[score] model ${info.model} on ${info.device} (${info.dtype}; ${info.reason})${info.embedModel ? `, embedder ${info.embedModel}` : ''}\n`);
+  const opened: { output: AtomicOutput | null } = { output: null };
+  const openOutput = () => (opened.output = openAtomicOutput(target));
+  try {
+    return await scoreToOutput(o, log, t0, engine, model, embedModel, cacheDir, openOutput);
+  } catch (e) {
+    opened.output?.abort();
+    try {
+      await engine.dispose();
+    } catch {
+      // the run's error matters more
+    }
+    throw e;
+  } finally {
+    restoreCacheDir();
+  }
+}
+
+async function scoreToOutput(
+  o: CliOptions,
+  log: (s: string) => void,
+  t0: number,
+  engine: TransformersEngine,
+  model: ModelSource,
+  embedModel: ModelSource | null,
+  cacheDir: string | null,
+  openOutput: () => AtomicOutput,
+): Promise<{ samples: number; seconds: number }> {
+  const info = await engine.load({ model, dtype: o.dtype, embedModel });
+  log(
+    `[score] model ${info.model} on ${info.device} (${info.dtype}; ${info.reason})${info.embedModel ? `, embedder ${info.embedModel}` : ''}` +
+      `; hub cache ${cacheDir ?? 'off'}\n`,
+  );
   if (!info.batchInvariant && o.batchSize > 1) log('[score] note: this model\'s logits depend on the batch (dynamic quantization); use --batch-size 1 for exactly reproducible scores\n');
   if (o.template === 'chat' && !info.hasChatTemplate) throw new Error(`--template chat: ${info.model} has no chat template`);
   const source = attackSource(engine, o);
 
-  const out = createWriteStream(o.out);
-  const write = (line: string) =>
-    new Promise<void>((resolve, reject) => {
-      if (out.write(line)) resolve();
-      else out.once('drain', resolve).once('error', reject);
-    });
-
   const bytes = readFileSync(o.in);
+  const out = openOutput();
+  const write = (line: string) => out.write(line);
   const tty = process.stderr.isTTY === true;
   let lastTick = 0;
   let pending: IngestedRow[] = [];
@@ -205,7 +493,7 @@ export async function runCli(o: CliOptions, log: (s: string) => void = (s) => pr
     for (let i = 0; i < rows.length; i++) {
       const r = results[i]!;
       if (r.error) log(`\n[score] line ${rows[i]!.sample.line}: not scored: ${r.error}\n`);
-      await write(`${toJson({ ...rows[i]!.raw, quarry: meta(r, info.model, o.template) })}\n`);
+      await write(recordLine(rows[i]!, meta(r, info.model, o.template)));
     }
     scored += rows.length;
     const dt = (performance.now() - tScore) / 1000;
@@ -225,7 +513,7 @@ export async function runCli(o: CliOptions, log: (s: string) => void = (s) => pr
     }
   }
   await flush();
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  await out.commit();
   await engine.dispose();
   const seconds = (performance.now() - t0) / 1000;
   const scoreSeconds = (performance.now() - tScore) / 1000;
@@ -234,6 +522,27 @@ export async function runCli(o: CliOptions, log: (s: string) => void = (s) => pr
       ` in ${seconds.toFixed(1)}s (${(scored / Math.max(scoreSeconds, 1e-9)).toFixed(1)} samples/s scoring)\n`,
   );
   return { samples: scored, seconds };
+}
+
+/**
+ * CLI only: on SIGINT/SIGTERM/SIGHUP (and at any exit) delete the run's temp file, so --out keeps
+ * its previous content; exit 128 + signal number.
+ */
+function installInterruptCleanup(out: string): void {
+  const signals: Array<[NodeJS.Signals, number]> = [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ];
+  for (const [sig, code] of signals) {
+    process.once(sig, () => {
+      const removed = removeLiveTempFiles();
+      const kept = removed.length ? `; removed ${removed.join(', ')}` : '';
+      process.stderr.write(`\n[score] interrupted (${sig}): ${out} not written (a previous ${out} is unchanged)${kept}\n`);
+      process.exit(code);
+    });
+  }
+  process.once('exit', () => removeLiveTempFiles());
 }
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
@@ -245,6 +554,7 @@ if (invokedDirectly) {
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(2);
   }
+  installInterruptCleanup(opts.out);
   runCli(opts).catch((e: unknown) => {
     process.stderr.write(`\n[score] error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exit(1);

@@ -1,6 +1,11 @@
 // Shared data model. Pure types: no DOM, React or model runtime.
 
-/** A record exactly as parsed from the source file. Never mutated: export writes it back unchanged. */
+/**
+ * A record as parsed from the source file. Never mutated: export writes it back unchanged. For JSON
+ * sources (and Parquet rows with integers beyond 2^53) the record's source text is kept beside it
+ * (`IngestedRow.rawText`, `StoredRaw.rawText`): the JSONL export writes that text back byte for byte
+ * (key order, number spellings, big integers), since a parsed JS object cannot hold all of it.
+ */
 export type RawRecord = Record<string, unknown>;
 
 export type SourceFormat = 'jsonl' | 'json' | 'csv' | 'tsv' | 'parquet';
@@ -48,9 +53,16 @@ export type IngestIssueKind =
   | 'empty-instruction'
   | 'empty-response'
   | 'too-large'
-  | 'not-an-object';
+  | 'not-an-object'
+  /** Objects/arrays nested deeper than the limit (MAX_NESTING_DEPTH in core/ingest). */
+  | 'too-deep'
+  /** A warning: the record's id (its imported `quarry.id`, or its content hash) was already taken; it got a new one. */
+  | 'id-collision';
 
-/** A row that was skipped, with enough to find it in the file. */
+/**
+ * A row that was skipped, with enough to find it in the file; or, with `severity: 'warning'`, a
+ * row that was loaded but changed on the way (e.g. given a new id), which the user should know about.
+ */
 export interface IngestIssue {
   file: string;
   /** 1-based line (JSONL/CSV) or record number (JSON array, Parquet). */
@@ -58,6 +70,8 @@ export interface IngestIssue {
   kind: IngestIssueKind;
   field?: string;
   message: string;
+  /** Absent: the row was skipped. 'warning': the row was loaded. */
+  severity?: 'warning';
 }
 
 /** A whole-file problem: nothing from this file is loaded. */

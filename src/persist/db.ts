@@ -57,10 +57,16 @@ export interface StoredSample extends Sample {
   sessionId: string;
 }
 
+/**
+ * One record as read. Records with source text (JSON lines / array elements, Parquet rows with big
+ * integers) store only `rawText` (the export writes it back byte for byte, and parses it for CSV /
+ * Parquet); the others store the parsed `raw`. Sessions saved before `rawText` existed have `raw` only.
+ */
 export interface StoredRaw {
   sessionId: string;
   index: number;
-  raw: RawRecord;
+  raw?: RawRecord;
+  rawText?: string;
 }
 
 export interface StoredIssue extends IngestIssue {

@@ -1,13 +1,12 @@
 /// <reference lib="webworker" />
 import Dexie from 'dexie';
 import { ingest, type ByteSource } from '../core/ingest';
-import { toCsv, toJsonlLine, type ExportRow } from '../core/export';
+import { csvHeader, csvHeaderLine, csvPart, CSV_EOL, jsonlPart, recordOf, type ExportRow } from '../core/export';
 import { toParquet } from '../core/export/parquet';
 import { summaryMarkdown } from '../core/export/summary';
-import { splitQuarryMeta } from '../core/export/importMeta';
 import type { Decision, QuarryRecordMeta, SampleScores } from '../core/types';
 import { serveRpc } from '../lib/workerRpc';
-import { DEFAULT_HUB, DEFAULT_SCORING, DEFAULT_VIEW, getDb, type SessionRecord, type StoredDecision, type StoredSample, type StoredScore } from '../persist/db';
+import { DEFAULT_HUB, DEFAULT_SCORING, DEFAULT_VIEW, getDb, type SessionRecord, type StoredDecision, type StoredRaw, type StoredSample, type StoredScore } from '../persist/db';
 import type { DataApi, ExportWhich } from './dataApi';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -87,7 +86,6 @@ serveRpc<DataApi>(self, {
     let written = false;
     // A file Quarry exported (or the CLI scored) carries `quarry` objects: keep their ids, scores and decisions.
     const decisions: Record<string, Exclude<Decision, 'undecided'>> = {};
-    const usedIds = new Set<string>();
     try {
       for await (const ev of ingest(fileSource(file), { mapping, maxRecordBytes, signal })) {
         throwIfAborted(signal);
@@ -107,11 +105,12 @@ serveRpc<DataApi>(self, {
             const firstSeq = session.issueCount;
             const scores: StoredScore[] = [];
             const decided: StoredDecision[] = [];
-            const rows = ev.rows.map(({ sample, raw }) => {
-              const { raw: original, meta } = splitQuarryMeta(raw);
-              if (!meta || usedIds.has(meta.id)) return { sample, raw };
-              usedIds.add(meta.id);
-              const s = { ...sample, id: meta.id };
+            // Ids are final: core ingest gave each record its imported `quarry.id` (a taken one got a new
+            // id and an 'id-collision' warning among the issues), so two samples never share one.
+            const rows = ev.rows.map(({ sample: s, raw, rawText, meta }) => {
+              // records with source text keep only that (exact on export); the others their parsed form
+              const stored: StoredRaw = rawText !== undefined ? { sessionId, index: s.index, rawText } : { sessionId, index: s.index, raw };
+              if (!meta) return { sample: s, stored };
               if (meta.scores) {
                 scores.push({
                   sessionId,
@@ -124,12 +123,12 @@ serveRpc<DataApi>(self, {
                 decisions[s.id] = meta.decision;
                 decided.push({ sessionId, sampleId: s.id, decision: meta.decision, at: now });
               }
-              return { sample: s, raw: original };
+              return { sample: s, stored };
             });
             const samples = rows.map((r) => r.sample);
             await db.transaction('rw', [db.samples, db.raws, db.issues, db.scores, db.decisions], async () => {
               await db.samples.bulkPut(samples.map((s) => ({ ...s, sessionId })));
-              await db.raws.bulkPut(rows.map((r) => ({ sessionId, index: r.sample.index, raw: r.raw })));
+              await db.raws.bulkPut(rows.map((r) => r.stored));
               if (ev.issues.length) await db.issues.bulkPut(ev.issues.map((iss, i) => ({ ...iss, sessionId, seq: firstSeq + i })));
               if (scores.length) await db.scores.bulkPut(scores);
               if (decided.length) await db.decisions.bulkPut(decided);
@@ -190,19 +189,44 @@ serveRpc<DataApi>(self, {
     const decisions = new Map<string, Exclude<Decision, 'undecided'>>();
     await db.decisions.where('sessionId').equals(sessionId).each((d) => void decisions.set(d.sampleId, d.decision));
 
-    const rows: ExportRow[] = [];
+    /** The session's samples with their stored records, chunk by chunk, in file order. */
+    async function* sampleChunks(): AsyncGenerator<{ chunk: StoredSample[]; rawByIndex: Map<number, StoredRaw> }> {
+      for await (const chunk of readSamples(sessionId)) {
+        throwIfAborted(signal);
+        const first = chunk[0]!.index;
+        const raws = await db.raws.where('[sessionId+index]').between([sessionId, first], [sessionId, chunk[chunk.length - 1]!.index], true, true).toArray();
+        yield { chunk, rawByIndex: new Map(raws.map((r) => [r.index, r])) };
+      }
+    }
+
+    // The file is built as Blob parts, one per chunk of rows (JSONL, CSV): no single string ever
+    // holds the whole export. Parquet is columnar: its rows are gathered and written at the end.
+    const parts: BlobPart[] = [];
+    const parquetRows: ExportRow[] = [];
+    const exportedScores: (SampleScores | null)[] = [];
+    let header: string[] | null = null;
+    if (format === 'csv') {
+      // a first pass for the header: the union of the exported records' keys, in first-seen order
+      const keys = new Set<string>();
+      for await (const { chunk, rawByIndex } of sampleChunks()) {
+        for (const s of chunk) {
+          if (!keep(which, decisions.get(s.id) ?? 'undecided')) continue;
+          for (const k of Object.keys(recordOf(rawByIndex.get(s.index)))) keys.add(k);
+        }
+      }
+      header = csvHeader([...keys]);
+      parts.push(csvHeaderLine(header) + CSV_EOL);
+    }
+
     let done = 0;
     // For the summary card: decisions over the whole session, and what the scores say about the run.
     const tally = { accepted: 0, rejected: 0, undecided: 0 };
     const attacksSeen = new Set<string>();
     let maxVariants = 0;
     let imported = false;
-    for await (const chunk of readSamples(sessionId)) {
-      throwIfAborted(signal);
-      const first = chunk[0]!.index;
-      const raws = await db.raws.where('[sessionId+index]').between([sessionId, first], [sessionId, chunk[chunk.length - 1]!.index], true, true).toArray();
-      const rawByIndex = new Map(raws.map((r) => [r.index, r.raw]));
+    for await (const { chunk, rawByIndex } of sampleChunks()) {
       const scores = await db.scores.bulkGet(chunk.map((s) => [sessionId, s.id] as [string, string]));
+      const batch: ExportRow[] = [];
       for (const [i, s] of chunk.entries()) {
         const result = scores[i]?.result;
         const decision = decisions.get(s.id) ?? 'undecided';
@@ -222,8 +246,15 @@ serveRpc<DataApi>(self, {
           decision: decision === 'undecided' ? null : decision,
           ...(result?.truncated ? { truncated: true } : {}),
         };
-        rows.push({ raw: rawByIndex.get(s.index) ?? {}, meta });
+        const stored = rawByIndex.get(s.index);
+        // JSONL writes the record's source text back exactly; CSV and Parquet need the record itself
+        if (format === 'jsonl' && stored?.rawText !== undefined) batch.push({ raw: {}, rawText: stored.rawText, meta });
+        else batch.push({ raw: format === 'jsonl' ? (stored?.raw ?? {}) : recordOf(stored), meta });
+        exportedScores.push(meta.scores);
       }
+      if (format === 'jsonl') parts.push(jsonlPart(batch));
+      else if (format === 'csv') parts.push(csvPart(batch, header!));
+      else for (const r of batch) parquetRows.push(r);
       done += chunk.length;
       emit({ type: 'progress', done, total: session.sampleCount });
     }
@@ -231,9 +262,9 @@ serveRpc<DataApi>(self, {
     const base = session.fileName.replace(/\.[^.]+$/, '') || 'dataset';
     const fileName = `${base}.quarry-${which}.${format}`;
     let blob: Blob;
-    if (format === 'parquet') blob = new Blob([toParquet(rows) as Uint8Array<ArrayBuffer>], { type: 'application/vnd.apache.parquet' });
-    else if (format === 'jsonl') blob = new Blob(rows.map((r) => toJsonlLine(r) + '\n'), { type: 'application/x-ndjson;charset=utf-8' });
-    else blob = new Blob([toCsv(rows)], { type: 'text/csv;charset=utf-8' });
+    if (format === 'parquet') blob = new Blob([toParquet(parquetRows) as Uint8Array<ArrayBuffer>], { type: 'application/vnd.apache.parquet' });
+    else if (format === 'jsonl') blob = new Blob(parts, { type: 'application/x-ndjson;charset=utf-8' });
+    else blob = new Blob(parts, { type: 'text/csv;charset=utf-8' });
 
     // The summary card: what was exported, the policy last applied and how the samples were scored.
     const scoring = session.scoring;
@@ -244,7 +275,7 @@ serveRpc<DataApi>(self, {
     const markdown = summaryMarkdown({
       datasetFile: session.fileName,
       date: new Date(),
-      counts: { total: done, ...tally, exported: rows.length, skippedAtIngest: session.issueCount },
+      counts: { total: done, ...tally, exported: exportedScores.length, skippedAtIngest: session.issueCount },
       subset: which,
       format,
       exportFile: fileName,
@@ -257,9 +288,9 @@ serveRpc<DataApi>(self, {
       attacks,
       variantsPerSample,
       seed: config && !imported && attacks.length > 0 ? config.seed : null,
-      scores: rows.map((r): SampleScores | null => r.meta.scores),
+      scores: exportedScores,
     });
     const summary = { blob: new Blob([markdown], { type: 'text/markdown;charset=utf-8' }), fileName: summaryName };
-    return { blob, fileName, count: rows.length, summary };
+    return { blob, fileName, count: exportedScores.length, summary };
   },
 });

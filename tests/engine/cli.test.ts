@@ -1,6 +1,7 @@
 // scripts/score.ts, run in-process (runCli) on the e2e fixtures with llama2c-stories260K.
 
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -71,11 +72,52 @@ describe('score CLI', () => {
     }
     const full = readJsonl(all);
     expect(parts).toHaveLength(full.length);
+    // the union of the shards is the input exactly once: unique ids, every record covered
+    const fullIds = full.map((r) => r.quarry.id as string);
+    const partIds = parts.map((p) => p.quarry.id as string);
+    expect(new Set(fullIds).size).toBe(full.length);
+    expect(new Set(partIds).size).toBe(parts.length);
+    expect([...partIds].sort()).toEqual([...fullIds].sort());
     const byId = new Map(full.map((r) => [r.quarry.id, r]));
     for (const p of parts) {
       const f = byId.get(p.quarry.id)!;
-      expect(Math.abs(p.quarry.scores.ifd - f.quarry.scores!.ifd!)).toBeLessThan(1e-5);
+      // every record scored, in the shards and in the full run
+      expect(p.quarry.scores).not.toBeNull();
+      expect(f.quarry.scores).not.toBeNull();
+      for (const k of ['s_a', 's_a_given_q', 'ifd'] as const) {
+        expect(Number.isFinite(p.quarry.scores[k]), `${p.quarry.id} ${k}`).toBe(true);
+        expect(Math.abs(p.quarry.scores[k] - f.quarry.scores![k]!)).toBeLessThan(1e-5);
+      }
+      const { quarry: _pq, ...pRest } = p;
+      const { quarry: _fq, ...fRest } = f;
+      expect(pRest).toEqual(fRest);
     }
+  });
+
+  it('a 20,000-level-deep record is reported and skipped; the good lines are scored, exit 0', async () => {
+    let deep = '0';
+    for (let i = 0; i < 20_000; i++) deep = `[${deep}]`;
+    const good = (i: number) => JSON.stringify({ instruction: `Name a colour, please (${i})`, input: '', output: `Blue is a colour number ${i}.` });
+    const lines = [good(0), good(1), `{"instruction":"deep","input":"","output":"x","extra":${deep}}`, good(2), good(3)];
+    const input = path.join(tmp, 'deep.jsonl');
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const out = path.join(tmp, 'deep.out.jsonl');
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/score.ts', '--in', input, '--out', out, '--model', MODEL, '--quiet'], {
+        cwd: ROOT,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(r.stderr).not.toMatch(/Maximum call stack|RangeError/);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/skipped line 3\b/);
+    const rows = readJsonl(out);
+    expect(rows.map((row) => row.instruction)).toEqual([0, 1, 2, 3].map((i) => `Name a colour, please (${i})`));
+    expect(rows.every((row) => row.quarry.scores !== null && row.quarry.scores.ifd! > 0)).toBe(true);
   });
 
   it('chat template on a messages file, q8 model, truncation flag', async () => {

@@ -87,3 +87,79 @@ describe('tokenize', () => {
     expect(isProtectedRange(spans, 10, 10)).toBe(false);
   });
 });
+
+describe('tokenize: linear time on dataset text', () => {
+  // Before the rewrite the email regex backtracked over every start position ('a'.repeat(1e5) took
+  // 22 s; a megabyte, tens of minutes), and the quote, URL-trim, inline-code and span lookups were
+  // quadratic too. Each of these megabyte inputs now takes well under a second; the guard is generous
+  // so a loaded machine never fails it.
+  const MB = 1_000_000;
+  const cases: [string, string][] = [
+    ['a run of letters', 'a'.repeat(MB)],
+    ['an unclosed double quote', '"' + 'a '.repeat(MB / 2)],
+    ['a@ repeated', 'a@'.repeat(MB / 2)],
+    ["'a repeated (unclosed single quotes)", "'a ".repeat(MB / 3)],
+    ['‘a’b repeated', '‘a’b '.repeat(MB / 5)],
+    ['opening curly quotes', '“a '.repeat(MB / 3)],
+    ['an email domain of a million labels', 'a@' + 'b.'.repeat(MB / 2)],
+    ['a URL ending in punctuation', 'www.' + '.,'.repeat(MB / 2) + 'x'],
+    ['backtick runs of distinct lengths', Array.from({ length: 1000 }, (_, i) => '`'.repeat(i + 1) + 'x').join('') + '`a'.repeat(MB / 4)],
+    ['same-line fences', '```x```\n'.repeat(MB / 16)],
+    ['inline code spans', '`a` '.repeat(MB / 16)],
+    ['numbers', '1 '.repeat(MB / 4)],
+  ];
+  for (const [name, text] of cases) {
+    it(`${name} (${(text.length / 1e6).toFixed(2)} M chars) tokenizes in < 5 s`, () => {
+      const t0 = performance.now();
+      const { words, spans } = tokenize(text);
+      const ms = performance.now() - t0;
+      expect(words.length + spans.length).toBeGreaterThan(0);
+      expect(ms).toBeLessThan(5000);
+    });
+  }
+});
+
+describe('tokenize: same results as before the rewrite', () => {
+  // A deterministic corpus of short texts mixing every character the passes react to.
+  const pieces = [
+    'a', 'Word', 'camelCase', 'snake_case', ' ', ' ', '  ', '\n', '\n    ', '\t', '.', ',', ':', ';', '!', '?', '-', '+', '%', '_',
+    '"', "'", '‘', '’', '“', '”', '«', '»', '„', '`', '``', '```', '~~~', '@', 'x@y.com', 'mail', '.org', 'www.', 'https://a.b/c',
+    '{', '}', '{{', '}}', '${', '1', '42', '3.14', '1,000', '12:30', '.5', 'é', 'ß', '中文', '😀', '𝒜', '\u0301', "don't", 'it’s',
+  ];
+  function corpus(seed: number, n: number): string[] {
+    let x = seed;
+    const rnd = () => {
+      x = (x * 1103515245 + 12345) & 0x7fffffff;
+      return x;
+    };
+    const out: string[] = [];
+    for (let i = 0; i < n; i++) {
+      let s = '';
+      const len = 1 + (rnd() % 60);
+      for (let k = 0; k < len; k++) s += pieces[rnd() % pieces.length];
+      out.push(s);
+    }
+    return out;
+  }
+
+  it('on 3,000 generated texts: identical spans and words', async () => {
+    const { legacyFindProtectedSpans, legacyTokenize } = await import('./testing/tokenizeLegacy.ts');
+    for (const text of corpus(7, 3000)) {
+      expect(findProtectedSpans(text), JSON.stringify(text)).toEqual(legacyFindProtectedSpans(text));
+      expect(tokenize(text), JSON.stringify(text)).toEqual(legacyTokenize(text));
+    }
+  });
+
+  it('on the documentation examples and prose with code', async () => {
+    const { legacyTokenize } = await import('./testing/tokenizeLegacy.ts');
+    const texts = [
+      'Summarize the following article in three sentences, keeping the key numbers (42%, 3.5 million) intact.',
+      'Write a Python function `parse_date(s)` that returns a datetime; see https://docs.python.org/3/ for help.',
+      'Translate "Good morning, everyone" into French and explain the use of «bonjour» vs „hallo“.',
+      "Fix the bug:\n```python\ndef f(x):\n    return x + 1\n```\nthen email dev-team+bugs@example.co.uk about it.",
+      "Answer {question} using {{ context }} and ${name}; don't forget the students' notes — ‘really’ matters.",
+      'Explain v2 vs GPT4 and the 1st rule at 12:30, not .5 units; userId and user_id differ.',
+    ];
+    for (const text of texts) expect(tokenize(text)).toEqual(legacyTokenize(text));
+  });
+});

@@ -1,7 +1,7 @@
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import type { QuarryRecordMeta, SampleScores } from '../types';
-import { csvEscapeCell, csvHeader, csvRow, QUARRY_COLUMNS, toCsv, toJsonlLine } from './index';
+import { csvEscapeCell, csvHeader, csvParts, csvRow, jsonlPart, QUARRY_COLUMNS, recordOf, toCsv, toJsonlLine } from './index';
 import type { ExportRow } from './index';
 
 const SCORES: SampleScores = {
@@ -44,6 +44,42 @@ describe('toJsonlLine', () => {
     const parsed = JSON.parse(line) as Record<string, unknown>;
     expect(parsed.quarry).toEqual(meta('x'));
     expect(raw.quarry).toEqual({ old: true });
+  });
+});
+
+describe('toJsonlLine with the record’s source text', () => {
+  it('writes the source text byte for byte with quarry spliced in as the last key', () => {
+    const rawText = '{"z": 1, "10": "ten", "id": 12345678901234567891, "f": 1.0, "e": "\\u00e9"}';
+    const line = toJsonlLine({ raw: JSON.parse(rawText), rawText, meta: meta('m') });
+    expect(line).toBe(rawText.slice(0, -1) + `,"quarry":${JSON.stringify(meta('m'))}}`);
+    // parsing the raw text would have reordered "10" first and rounded the id
+    expect(toJsonlLine({ raw: JSON.parse(rawText), meta: meta('m') })).toMatch(/^\{"10":"ten","z":1,"id":12345678901234567000/);
+  });
+
+  it('replaces a quarry member the source already had', () => {
+    const rawText = '{"a": 1, "quarry": {"id": "old"}, "b": 2}';
+    expect(toJsonlLine({ raw: {}, rawText, meta: meta('new') })).toBe(`{"a": 1, "b": 2,"quarry":${JSON.stringify(meta('new'))}}`);
+  });
+
+  it('writes BigInt values of a record without source text as their digits', () => {
+    expect(toJsonlLine({ raw: { id: 12345678901234567891n }, meta: meta('x') })).toBe(`{"id":12345678901234567891,"quarry":${JSON.stringify(meta('x'))}}`);
+  });
+
+  it('jsonlPart: one string per batch, a newline after each line', () => {
+    const rows = [1, 2, 3].map((i) => ({ raw: { i }, meta: meta(`id${i}`) }));
+    const part = jsonlPart(rows);
+    expect(part.split('\n')).toHaveLength(4);
+    expect(part.endsWith('\n')).toBe(true);
+    expect(jsonlPart([])).toBe('');
+  });
+});
+
+describe('recordOf', () => {
+  it('parses the source text (big integers exact, a well-formed quarry object dropped), else uses the record', () => {
+    expect(recordOf({ rawText: '{"id": 12345678901234567891, "quarry": {"id": "q"}, "a": [1]}' })).toEqual({ id: 12345678901234567891n, a: [1] });
+    expect(recordOf({ rawText: '{"quarry": "not ours", "a": 1}' })).toEqual({ quarry: 'not ours', a: 1 });
+    expect(recordOf({ raw: { a: 1 } })).toEqual({ a: 1 });
+    expect(recordOf(undefined)).toEqual({});
   });
 });
 
@@ -137,5 +173,18 @@ describe('toCsv', () => {
 
   it('an empty export is just the header', () => {
     expect(toCsv([])).toBe(QUARRY_COLUMNS.join(',') + '\r\n');
+  });
+
+  it('csvParts: the header, then one part per batch; together they are the document', () => {
+    const parts = csvParts(rows, 2);
+    expect(parts).toHaveLength(3);
+    expect(parts[0]).toBe(csvHeader(['instruction', 'output', 'extra', 'note']).join(',') + '\r\n');
+    expect(parts.join('')).toBe(toCsv(rows));
+  });
+
+  it('writes a BigInt cell (and BigInts inside JSON cells) with their exact digits', () => {
+    const header = csvHeader(['id', 'nested']);
+    const line = csvRow({ raw: { id: 12345678901234567891n, nested: { n: 98765432109876543210n } }, meta: meta('z', { scores: null, decision: null }) }, header);
+    expect(line.startsWith('12345678901234567891,"{""n"":98765432109876543210}",z,')).toBe(true);
   });
 });

@@ -1,9 +1,45 @@
 // Export of curated records: JSONL (raw record + `quarry` metadata) and CSV. Pure TypeScript.
+//
+// Round-trip guarantee: a record with source text (`rawText`: JSONL lines, JSON array elements,
+// Parquet rows with big integers) is written back byte for byte, with `"quarry": {...}` as its
+// last member (replacing a `quarry` member it already had) — key order, number spellings, escapes
+// and integers beyond 2^53 unchanged. CSV cells and Parquet columns get big integers' exact digits.
+// Both text formats are built in parts (one string per batch of rows, `jsonlPart` / `csvPart`),
+// never as one string: a Blob made of the parts can be larger than the engine's string limit.
+import { parseJsonExact, setTopLevelMember, stringifyJsonExact } from '../ingest/jsonText';
 import { SCORE_KEYS, type QuarryRecordMeta, type RawRecord, type SampleScores } from '../types';
+import { splitQuarryMeta } from './importMeta';
 
 export interface ExportRow {
+  /** The record (without `quarry`). Values may be BigInt (integers beyond 2^53, see `recordOf`). */
   raw: RawRecord;
+  /** The record's source text (see IngestedRow.rawText): the JSONL export writes this instead of `raw`. */
+  rawText?: string;
   meta: QuarryRecordMeta;
+}
+
+/** A stored record: the parsed record, its source text, or both (persist/db StoredRaw). */
+export interface StoredRecord {
+  raw?: RawRecord;
+  rawText?: string;
+}
+
+/**
+ * The record for the column exports (CSV, Parquet): parsed again from its source text when it has
+ * one, with integers beyond 2^53 as exact BigInts, and without a well-formed `quarry` object
+ * (as at ingest). Otherwise the stored record.
+ */
+export function recordOf(stored: StoredRecord | undefined): RawRecord {
+  if (!stored) return {};
+  if (stored.rawText !== undefined) {
+    try {
+      const v = parseJsonExact(stored.rawText);
+      if (v !== null && typeof v === 'object' && !Array.isArray(v)) return splitQuarryMeta(v as RawRecord).raw;
+    } catch {
+      /* fall back to the parsed record */
+    }
+  }
+  return stored.raw ?? {};
 }
 
 /** Line ending used by the CSV export (RFC 4180). */
@@ -15,13 +51,25 @@ export { SCORE_KEYS };
 /** The quarry columns appended after the raw columns. */
 export const QUARRY_COLUMNS: readonly string[] = ['quarry_id', 'quarry_decision', ...SCORE_KEYS.map((k) => `quarry_${k}`)];
 
-function jsonReplacer(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? value.toString() : value;
+/**
+ * One JSONL line: the record with `quarry` metadata as its last member (replacing any existing
+ * `quarry` key). With source text, that text exactly, spliced; otherwise the record as JSON (BigInt
+ * values as their digits). No trailing newline. The CLI writes its output with this too.
+ */
+export function toJsonlLine(row: ExportRow): string {
+  if (row.rawText !== undefined) {
+    const spliced = setTopLevelMember(row.rawText, 'quarry', JSON.stringify(row.meta));
+    if (spliced !== null && !spliced.includes('\n')) return spliced;
+  }
+  return stringifyJsonExact({ ...row.raw, quarry: row.meta });
 }
 
-/** One JSONL line: the raw record with `quarry` metadata (replacing any existing `quarry` key). No trailing newline. */
-export function toJsonlLine(row: ExportRow): string {
-  return JSON.stringify({ ...row.raw, quarry: row.meta }, jsonReplacer);
+/** JSONL lines for a batch of rows, each ending with a newline: one part of the export Blob. */
+export function jsonlPart(rows: readonly ExportRow[]): string {
+  if (rows.length === 0) return '';
+  const lines: string[] = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) lines[i] = toJsonlLine(rows[i]!);
+  return lines.join('\n') + '\n';
 }
 
 const NUMBER_LITERAL = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -50,7 +98,7 @@ export function cellText(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  return JSON.stringify(value, jsonReplacer) ?? '';
+  return stringifyJsonExact(value);
 }
 
 /** Union of the raw keys of the rows, in first-seen order. */
@@ -92,10 +140,23 @@ export function csvRow(row: ExportRow, header: string[]): string {
   return cells.join(',');
 }
 
+/** CSV lines for a batch of rows (cells in `header` order), each ending with CRLF: one part of the export Blob. */
+export function csvPart(rows: readonly ExportRow[], header: string[]): string {
+  if (rows.length === 0) return '';
+  const lines: string[] = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) lines[i] = csvRow(rows[i]!, header);
+  return lines.join(CSV_EOL) + CSV_EOL;
+}
+
+/** The CSV document as parts: the header line, then one part per `batch` rows. */
+export function csvParts(rows: readonly ExportRow[], batch = 5000): string[] {
+  const header = csvHeader(rawKeysOf(rows));
+  const parts = [csvHeaderLine(header) + CSV_EOL];
+  for (let i = 0; i < rows.length; i += batch) parts.push(csvPart(rows.slice(i, i + batch), header));
+  return parts;
+}
+
 /** Whole CSV document (header + rows), CRLF line endings, ending with a line ending. */
 export function toCsv(rows: ExportRow[]): string {
-  const header = csvHeader(rawKeysOf(rows));
-  const lines: string[] = [csvHeaderLine(header)];
-  for (const r of rows) lines.push(csvRow(r, header));
-  return lines.join(CSV_EOL) + CSV_EOL;
+  return csvParts(rows).join('');
 }

@@ -223,6 +223,16 @@ describe('toParquet', () => {
     ]);
   });
 
+  it('writes integers beyond 2^53 as an exact INT64 column, and integers beyond 64 bits as their digits', async () => {
+    const { types, objects } = await readBack([
+      { raw: { id: 12345678901234567891n % 2n ** 63n, huge: 123456789012345678901234567890n }, meta: meta('a') },
+      { raw: { id: 7, huge: 1 }, meta: meta('b') },
+    ]);
+    expect(types.id).toBe('INT64');
+    expect(objects.map((o) => o.id)).toEqual([12345678901234567891n % 2n ** 63n, 7n]);
+    expect(objects.map((o) => o.huge)).toEqual(['123456789012345678901234567890', '1']);
+  });
+
   it('writes a valid file for zero rows (quarry columns only) and for many rows', async () => {
     const empty = await readBack([]);
     expect(empty.names).toEqual([...PARQUET_QUARRY_COLUMNS]);
@@ -250,14 +260,21 @@ describe('toParquet', () => {
 describe('rawColumnKind', () => {
   const r = (raw: Record<string, unknown>): ExportRow => ({ raw, meta: meta('x') });
   it('classifies columns by their non-null values', () => {
-    const rows = [r({ s: 'a', n: 1, b: true, o: {}, m: 1, z: null, big: 1n }), r({ s: null, n: 2.5, b: false, m: '1' }), r({})];
+    const rows = [
+      r({ s: 'a', n: 1, b: true, o: {}, m: 1, z: null, big: 1n, ints: 3, mixed: 2n }),
+      r({ s: null, n: 2.5, b: false, m: '1', ints: 9007199254740993n, mixed: 0.5 }),
+      r({}),
+    ];
     expect(rawColumnKind(rows, 's')).toBe('string');
     expect(rawColumnKind(rows, 'n')).toBe('double');
     expect(rawColumnKind(rows, 'b')).toBe('boolean');
     expect(rawColumnKind(rows, 'o')).toBe('json');
     expect(rawColumnKind(rows, 'm')).toBe('json');
     expect(rawColumnKind(rows, 'z')).toBe('string');
-    expect(rawColumnKind(rows, 'big')).toBe('json');
+    // integers beyond 2^53 (BigInt, from a record's source text) make an exact INT64 column
+    expect(rawColumnKind(rows, 'big')).toBe('int64');
+    expect(rawColumnKind(rows, 'ints')).toBe('int64');
+    expect(rawColumnKind(rows, 'mixed')).toBe('json');
     expect(rawColumnKind(rows, 'absent')).toBe('string');
   });
 });

@@ -1,6 +1,7 @@
 // Parquet export of curated records (hyparquet-writer). Pure TypeScript: Worker, Node and vitest.
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { ColumnSource } from 'hyparquet-writer';
+import { stringifyJsonExact } from '../ingest/jsonText';
 import type { SampleScores } from '../types';
 import { rawKeysOf, SCORE_KEYS, type ExportRow } from './index';
 
@@ -14,36 +15,47 @@ export const PARQUET_QUARRY_COLUMNS: readonly string[] = [
   'quarry_variants',
 ];
 
-function jsonReplacer(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? value.toString() : value;
-}
-
+/** JSON text of a value; BigInts (integers beyond 2^53) as their exact digits. */
 function jsonText(value: unknown): string {
-  return JSON.stringify(value, jsonReplacer) ?? 'null';
+  return stringifyJsonExact(value);
 }
 
 /** How a raw column is stored, from the kinds of its non-null values. */
-export type RawColumnKind = 'string' | 'double' | 'boolean' | 'json';
+export type RawColumnKind = 'string' | 'double' | 'int64' | 'boolean' | 'json';
 
 /**
- * Kind of a raw column: all (non-null) values strings → STRING, all numbers → DOUBLE, all
- * booleans → BOOLEAN, anything else (objects, arrays, bigints, mixed kinds) → JSON text in a
- * STRING column. A column whose values are all null/missing is a STRING column of nulls.
+ * Kind of a raw column: all (non-null) values strings → STRING, all numbers → DOUBLE, integers
+ * with at least one BigInt (beyond 2^53, see core/export recordOf) → INT64 (exact), all booleans →
+ * BOOLEAN, anything else (objects, arrays, mixed kinds) → JSON text in a STRING column. A column
+ * whose values are all null/missing is a STRING column of nulls.
  */
 export function rawColumnKind(rows: readonly ExportRow[], key: string): RawColumnKind {
   let kind: RawColumnKind | null = null;
+  let allIntegers = true;
+  let bigints = false;
   for (const r of rows) {
     if (!Object.prototype.hasOwnProperty.call(r.raw, key)) continue;
     const v = r.raw[key];
     if (v === null || v === undefined) continue;
+    if (typeof v === 'bigint') {
+      bigints = true;
+      if (kind === null) kind = 'double';
+      else if (kind !== 'double') return 'json';
+      continue;
+    }
     const k: RawColumnKind =
       typeof v === 'string' ? 'string' : typeof v === 'number' ? 'double' : typeof v === 'boolean' ? 'boolean' : 'json';
     if (k === 'json') return 'json';
+    if (k === 'double' && !Number.isInteger(v)) allIntegers = false;
     if (kind === null) kind = k;
     else if (kind !== k) return 'json';
   }
+  if (bigints) return allIntegers ? 'int64' : 'json';
   return kind ?? 'string';
 }
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 
 function rawColumn(rows: readonly ExportRow[], key: string): ColumnSource {
   const kind = rawColumnKind(rows, key);
@@ -60,6 +72,18 @@ function rawColumn(rows: readonly ExportRow[], key: string): ColumnSource {
         data[i] = typeof v === 'number' ? v : null;
       }
       return { name: key, data, type: 'DOUBLE', nullable: true };
+    }
+    case 'int64': {
+      const data: (bigint | null)[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = get(i);
+        data[i] = typeof v === 'bigint' ? v : typeof v === 'number' ? BigInt(v) : null;
+      }
+      // beyond 64 bits (a JSON integer may be any length): exact digits as text instead
+      if (data.some((x) => x !== null && (x < INT64_MIN || x > INT64_MAX))) {
+        return { name: key, data: data.map((x) => (x === null ? null : x.toString())), type: 'STRING', nullable: true };
+      }
+      return { name: key, data, type: 'INT64', nullable: true };
     }
     case 'boolean': {
       const data: (boolean | null)[] = new Array(n);

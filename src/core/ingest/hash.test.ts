@@ -40,6 +40,9 @@ describe('hashString / fnv1a64', () => {
   it('returns 12 lowercase hex chars, the prefix of the 64-bit digest', () => {
     const h = hashString('{"instruction":"hi","output":"there"}');
     expect(h).toMatch(/^[0-9a-f]{12}$/);
+    // literal values (computed once with the BigInt reference): ids must never change across releases
+    expect(h).toBe('9be7addf634e');
+    expect(fnv1a64('{"instruction":"Say hi","input":"","output":"Hi!"}')).toBe('4ad997d09e723fce');
     expect(h).toBe(fnv1a64('{"instruction":"hi","output":"there"}').slice(0, 12));
     expect(hashString('foobar')).toBe('85944171f739');
   });

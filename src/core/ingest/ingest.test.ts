@@ -46,6 +46,8 @@ describe('ingest: JSONL', () => {
     ]);
     expect(c.rows.map((r) => r.raw)).toEqual(ALPACA);
     expect(c.samples[0]!.id).toBe(hashString(JSON.stringify(ALPACA[0])));
+    // and the literal value: a sample's id is part of every export and must never drift
+    expect(c.samples[0]!.id).toBe('4ad997d09e72');
     const progress = c.events.filter((e) => e.type === 'progress');
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.at(-1)).toMatchObject({ bytesRead: c.done && enc(jsonl(ALPACA)).length, records: 3 });
@@ -393,10 +395,11 @@ describe('ingest: CSV / TSV', () => {
     ]);
   });
 
-  it('reports an unterminated quoted field as malformed', async () => {
+  it('reports an unterminated quoted field as malformed, on the line it opened, and loads the rows after it', async () => {
     const c = await collectText('q.csv', 'question,answer\nq1,a1\n"q2,a2\nq3,a3\n');
-    expect(c.samples.map((s) => s.instruction)).toEqual(['q1']);
+    expect(c.samples.map((s) => s.instruction)).toEqual(['q1', 'q3']);
     expect(c.issues).toEqual([expect.objectContaining({ line: 3, kind: 'malformed' })]);
+    expect(c.issues[0]!.message).toMatch(/^line 3: a quote opened on this line is never closed/);
   });
 
   it('handles CRLF, BOM, blank lines and duplicate header names', async () => {

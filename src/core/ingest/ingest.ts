@@ -1,3 +1,4 @@
+import { splitQuarryMeta } from '../export/importMeta';
 import type { DatasetShape, FieldMapping, IngestIssue, RawRecord, SourceFormat } from '../types';
 import { checkTextHead, detectFormat, HEAD_BYTES, hasParquetMagic } from './detect';
 import { emptyFile, fatal, makeIssue, throwIfAborted } from './errors';
@@ -78,8 +79,19 @@ export async function* ingest(src: ByteSource, opts: IngestOptions = {}): AsyncG
   let issues: IngestIssue[] = [];
   let samples = 0;
   let issueCount = 0;
+  let warningCount = 0;
   let index = 0; // records processed (samples + skipped rows)
   const seen = new Map<string, number>();
+  // Every id given so far: an imported `quarry.id` may equal another record's content hash (or
+  // another imported id). The later record gets a fresh id and a warning; ids are never shared.
+  const usedIds = new Set<string>();
+  const nextSuffix = new Map<string, number>();
+  const freshId = (base: string): string => {
+    let n = nextSuffix.get(base) ?? 2;
+    while (usedIds.has(`${base}-${n}`)) n++;
+    nextSuffix.set(base, n + 1);
+    return `${base}-${n}`;
+  };
   let lastProgress = now();
 
   const progress = (): IngestEvent => {
@@ -96,6 +108,18 @@ export async function* ingest(src: ByteSource, opts: IngestOptions = {}): AsyncG
       return;
     }
     if (item.kind !== 'record') return;
+    try {
+      processRecord(item);
+    } catch (e) {
+      // one record can never fail the load: whatever goes wrong with it is that record's issue
+      const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      issues.push(makeIssue(file, item.line, label, 'malformed', `could not be read (${why.slice(0, 160)})`));
+      issueCount++;
+      index++;
+    }
+  };
+
+  const processRecord = (item: Extract<ParsedItem, { kind: 'record' }>): void => {
     const { raw, line } = item;
     const canonical = JSON.stringify(raw);
     if (utf8LongerThan(canonical, maxRecordBytes)) {
@@ -111,11 +135,33 @@ export async function* ingest(src: ByteSource, opts: IngestOptions = {}): AsyncG
       index++;
       return;
     }
-    const h = hashString(canonical);
-    const n = (seen.get(h) ?? 0) + 1;
-    seen.set(h, n);
-    const id = n === 1 ? h : `${h}-${n}`;
-    rows.push({ sample: { id, index, line, ...r.fields }, raw });
+    // A file Quarry exported carries `quarry` objects: the id comes from there.
+    const { raw: original, meta } = splitQuarryMeta(raw);
+    let id: string;
+    if (meta) {
+      id = meta.id;
+    } else {
+      const h = hashString(canonical);
+      const n = (seen.get(h) ?? 0) + 1;
+      seen.set(h, n);
+      id = n === 1 ? h : `${h}-${n}`;
+    }
+    if (usedIds.has(id)) {
+      const fresh = freshId(id);
+      const whose = meta ? `its quarry.id "${id}"` : `its id "${id}" (a content hash)`;
+      issues.push({
+        ...makeIssue(file, line, label, 'id-collision', `${whose} is already used by an earlier record; loaded with the new id "${fresh}"`),
+        severity: 'warning',
+      });
+      warningCount++;
+      if (meta) meta.id = fresh;
+      id = fresh;
+    }
+    usedIds.add(id);
+    const row: IngestedRow = { sample: { id, index, line, ...r.fields }, raw: original };
+    if (item.rawText !== undefined) row.rawText = item.rawText;
+    if (meta) row.meta = meta;
+    rows.push(row);
     samples++;
     index++;
   };
@@ -211,6 +257,7 @@ export async function* ingest(src: ByteSource, opts: IngestOptions = {}): AsyncG
       type: 'done',
       samples,
       issues: issueCount,
+      ...(warningCount > 0 ? { warnings: warningCount } : {}),
       format,
       shape: shape ?? 'mapped',
       mapping,

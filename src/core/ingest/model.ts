@@ -2,6 +2,7 @@ import type {
   DatasetShape,
   FieldMapping,
   IngestIssue,
+  QuarryRecordMeta,
   RawRecord,
   Sample,
   SourceFormat,
@@ -31,7 +32,19 @@ export interface IngestOptions {
 
 export interface IngestedRow {
   sample: Sample;
+  /** The record, without a well-formed `quarry` object (that is `meta`). */
   raw: RawRecord;
+  /**
+   * The record's source text when it has one worth keeping: the JSONL line, the JSON array element
+   * (on one line), a Parquet row holding integers beyond 2^53 (as exact JSON). It still contains a
+   * `quarry` member if the source had one. Export writes it back exactly (`core/export` toJsonlLine).
+   */
+  rawText?: string;
+  /**
+   * The `quarry` object of a file Quarry exported (or its CLI scored): its id is the sample's id
+   * unless that id was taken (then the sample got a new one, with an 'id-collision' warning).
+   */
+  meta?: QuarryRecordMeta;
 }
 
 export type IngestEvent =
@@ -45,7 +58,10 @@ export type IngestEvent =
   | {
       type: 'done';
       samples: number;
+      /** Skipped rows (issues without `severity: 'warning'`). */
       issues: number;
+      /** Warnings (loaded rows), when there were any. */
+      warnings?: number;
       format: SourceFormat;
       shape: DatasetShape;
       mapping: FieldMapping | null;
@@ -55,13 +71,14 @@ export type IngestEvent =
 export type PositionLabel = 'line' | 'record' | 'row';
 
 export const DEFAULT_MAX_RECORD_BYTES = 1_000_000;
+export { MAX_NESTING_DEPTH } from './jsonText';
 export const DEFAULT_BATCH_SIZE = 2000;
 
 /** Item produced by a format parser. */
 export type ParsedItem =
   /** First item of every parser: the actual format (a .json file may turn out to hold JSON lines). */
   | { kind: 'format'; format: SourceFormat; label: PositionLabel }
-  | { kind: 'record'; raw: RawRecord; line: number }
+  | { kind: 'record'; raw: RawRecord; line: number; rawText?: string }
   | { kind: 'issue'; issue: IngestIssue }
   /** Work happened (a chunk was read): lets the driver emit progress and check for abort. */
   | { kind: 'tick' };

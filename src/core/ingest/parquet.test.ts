@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { IngestFatalError } from '../types';
 import { hashString } from './hash';
-import { jsonSafe } from './parsers/parquet';
+import { jsonSafe, TooDeepError } from './parsers/parquet';
 import { collectBytes, rejection } from './test-helpers';
 
 const ROWS = [
@@ -154,5 +154,17 @@ describe('jsonSafe', () => {
       nan: null,
       nested: [{ x: 1 }],
     });
+  });
+
+  it('keeps BigInts beyond 2^53 when asked, and says it met one', () => {
+    const seen = { unsafeBigInt: false };
+    expect(jsonSafe({ a: [2n ** 70n, 3n] }, { keepBigInt: true, seen })).toEqual({ a: [2n ** 70n, 3] });
+    expect(seen.unsafeBigInt).toBe(true);
+  });
+
+  it('stops at the nesting limit with TooDeepError (never a stack overflow)', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    expect(() => jsonSafe({ deep })).toThrow(TooDeepError);
   });
 });

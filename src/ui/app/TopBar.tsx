@@ -11,7 +11,8 @@ export const ACCEPTED_FILES = '.jsonl,.ndjson,.json,.csv,.tsv,.tab,.parquet';
 export function TopBar() {
   const session = useDatasetStore((s) => s.session);
   const rowCount = useDatasetStore((s) => s.samples.length);
-  const issueCount = useDatasetStore((s) => s.issues.length);
+  // Warnings (e.g. a colliding id that was renamed) did not skip a row.
+  const issueCount = useDatasetStore((s) => s.issues.filter((i) => i.severity !== 'warning').length);
   const [scoring, setScoring] = useState(false);
   return (
     <header className="topbar">

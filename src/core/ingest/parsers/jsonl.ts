@@ -1,6 +1,7 @@
 import type { RawRecord } from '../../types';
 import { decodeText, emptyFile, makeIssue, throwIfAborted, typeName } from '../errors';
 import { utf8LongerThan } from '../hash';
+import { jsonDepthExceeds, MAX_NESTING_DEPTH } from '../jsonText';
 import type { ParseContext, ParsedItem } from '../model';
 
 /** True if `s` contains only JSON/Unicode whitespace (checks the first character first: fast for records). */
@@ -43,6 +44,14 @@ export async function* jsonlFromText(
     if (utf8LongerThan(s, max)) {
       return { kind: 'issue', issue: makeIssue(file, ln, 'line', 'too-large', `record is larger than ${max} bytes`) };
     }
+    // checked on the text, before parsing: neither JSON.parse nor anything after it walks a record
+    // nested deeper than the limit (a 20,000-deep line would overflow the stack somewhere)
+    if (jsonDepthExceeds(s, MAX_NESTING_DEPTH)) {
+      return {
+        kind: 'issue',
+        issue: makeIssue(file, ln, 'line', 'too-deep', `record is nested more than ${MAX_NESTING_DEPTH} levels deep`),
+      };
+    }
     let v: unknown;
     try {
       v = JSON.parse(s);
@@ -55,7 +64,7 @@ export async function* jsonlFromText(
         issue: makeIssue(file, ln, 'line', 'not-an-object', `expected a JSON object, found ${typeName(v)}`),
       };
     }
-    return { kind: 'record', raw: v as RawRecord, line: ln };
+    return { kind: 'record', raw: v as RawRecord, line: ln, rawText: s };
   }
 
   for await (const text of texts) {
