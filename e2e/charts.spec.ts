@@ -8,8 +8,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fixture, loadFile, openApp } from './helpers';
+import { FROZEN_MS, LONG_TASK_OBSERVER, takeLongTasks } from './longTasks';
+import { brush, clickBar, inRanges, readRanges, setRange, shownText, type Ranges, type ScoreKey } from './scoreFilters';
 
-type ScoreKey = 'ifd' | 'aifd' | 'aifd_gap' | 'dist_consistency' | 's_a' | 's_a_given_q' | 'embed_consistency';
 interface Rec {
   id: string;
   /** instruction, input and response, lower-cased (for the text filter). */
@@ -17,7 +18,6 @@ interface Rec {
   scores: Record<ScoreKey, number | null> | null;
   decision: 'accepted' | 'rejected' | null;
 }
-type Ranges = Partial<Record<ScoreKey, { min: number | null; max: number | null }>>;
 
 const SMALL_N = 400;
 const LARGE_N = 100_000;
@@ -37,26 +37,8 @@ function generate(out: string, n: number): Rec[] {
 }
 
 function matching(recs: Rec[], ranges: Ranges): Rec[] {
-  return recs.filter((r) =>
-    Object.entries(ranges).every(([k, b]) => {
-      const v = r.scores?.[k as ScoreKey];
-      return v !== null && v !== undefined && (b.min === null || v >= b.min) && (b.max === null || v <= b.max);
-    }),
-  );
+  return recs.filter((r) => inRanges(r.scores, ranges));
 }
-
-/** The range filters the app shows as chips (exact bounds from data attributes). */
-async function readRanges(page: Page): Promise<Ranges> {
-  const chips = await page.getByTestId('range-chips').locator('[data-min]').evaluateAll((els) =>
-    els.map((e) => ({ key: e.getAttribute('data-testid')!.replace('range-chip-', ''), min: e.getAttribute('data-min')!, max: e.getAttribute('data-max')! })),
-  );
-  const out: Ranges = {};
-  for (const c of chips) out[c.key as ScoreKey] = { min: c.min === '' ? null : Number(c.min), max: c.max === '' ? null : Number(c.max) };
-  return out;
-}
-
-const shownText = (shown: number, total: number) =>
-  shown === total ? `${total.toLocaleString('en-US')} shown` : `${shown.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} shown`;
 
 /** Whether the virtualised table has rendered rows covering its whole viewport (after a scroll). */
 function viewportRendered(page: Page): Promise<boolean> {
@@ -105,41 +87,6 @@ async function storedView(page: Page): Promise<unknown> {
         };
       }),
   );
-}
-
-/** Drags a rectangle over the scatter's plot area, in fractions of its size. */
-async function brush(page: Page, from: [number, number], to: [number, number]) {
-  const box = (await page.getByTestId('scatter-brush').boundingBox())!;
-  await page.mouse.move(box.x + box.width * from[0], box.y + box.height * from[1]);
-  await page.mouse.down();
-  await page.mouse.move(box.x + box.width * ((from[0] + to[0]) / 2), box.y + box.height * ((from[1] + to[1]) / 2), { steps: 4 });
-  await page.mouse.move(box.x + box.width * to[0], box.y + box.height * to[1], { steps: 4 });
-  await page.mouse.up();
-}
-
-/** Clicks a histogram bar (one with a visible height), `fraction` of the way along the x axis. */
-async function clickBar(page: Page, testId: string, fraction: number) {
-  await page.getByTestId(testId).scrollIntoViewIfNeeded();
-  const boxes = await page
-    .getByTestId(testId)
-    .locator('.recharts-bar-rectangle path')
-    .evaluateAll((els) =>
-      els
-        .map((e) => e.getBoundingClientRect())
-        .filter((r) => r.height > 2)
-        .map((r) => ({ x: r.x + r.width / 2, y: r.y + r.height - 1 }))
-        .sort((a, b) => a.x - b.x),
-    );
-  expect(boxes.length).toBeGreaterThan(3);
-  const b = boxes[Math.min(boxes.length - 1, Math.floor(boxes.length * fraction))]!;
-  await page.mouse.click(b.x, b.y);
-}
-
-async function setRange(page: Page, key: ScoreKey, min: string, max: string) {
-  await page.getByTestId(`range-button-${key}`).click();
-  await page.getByTestId('range-min').fill(min);
-  await page.getByTestId('range-max').fill(max);
-  await page.getByTestId('range-apply').click();
 }
 
 async function cellValues(page: Page, key: ScoreKey): Promise<number[]> {
@@ -281,22 +228,6 @@ test.describe('charts and score filters', () => {
     await expect(page.getByTestId('charts-hint')).toBeVisible();
   });
 });
-
-/**
- * A main-thread task this long means a frozen page, not a slow machine: the app is built to keep
- * every task under 200 ms (measured by `npm run bench:ui`), and this guard only catches an
- * order-of-magnitude regression, so a busy shared machine never fails it.
- */
-const FROZEN_MS = 5_000;
-
-/** Records the durations of long tasks from the page's first script on (every navigation). */
-const LONG_TASK_OBSERVER = `(() => {
-  const tasks = [];
-  const observer = new PerformanceObserver((list) => { for (const e of list.getEntries()) tasks.push(e.duration); });
-  observer.observe({ type: 'longtask' });
-  window.__longTasks = () => { for (const e of observer.takeRecords()) tasks.push(e.duration); return tasks.splice(0); };
-})()`;
-const takeLongTasks = (page: Page) => page.evaluate(() => (window as unknown as { __longTasks: () => number[] }).__longTasks());
 
 test.describe('charts at scale', () => {
   test.describe.configure({ timeout: 600_000 });

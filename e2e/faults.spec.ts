@@ -5,7 +5,7 @@ import { CHROMIUM_ARGS } from '../playwright.config';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fixture, loadFile, openApp, readStore } from './helpers';
+import { fixture, loadFile, openApp, readStore, storedScores } from './helpers';
 
 test.describe.configure({ timeout: 300_000 });
 
@@ -310,8 +310,7 @@ test('a crash during a scoring run: the run comes back paused (no crash loop), i
   const status = () => page.getByTestId('score-status');
   await expect(status()).toHaveAttribute('data-status', 'running', { timeout: 120_000 });
   await expect.poll(async () => Number(await status().getAttribute('data-done')), { timeout: 120_000 }).toBeGreaterThan(0);
-  const scores = async () => (await readStore<{ sampleId: string; result: { scores: { s_a_given_q: number } } }>(page, 'scores')).map((r) => `${r.sampleId}:${r.result.scores.s_a_given_q}`);
-  const before = await scores();
+  const before = await storedScores(page);
   expect(before.length).toBeLessThan(400);
 
   page = await crashAndReopen(context, page);
@@ -319,11 +318,11 @@ test('a crash during a scoring run: the run comes back paused (no crash loop), i
   // Not resumed by itself after an unclean exit: a run that crashes the tab would crash it again.
   await expect(status()).toHaveAttribute('data-status', 'paused');
   await expect(page.getByTestId('score-message')).toContainText(/unexpectedly/i);
-  const kept = await scores();
+  const kept = await storedScores(page);
   for (const r of before) expect(kept).toContain(r);
   await page.getByTestId('score-resume').click();
   await expect(status()).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
-  const after = await scores();
+  const after = await storedScores(page);
   expect(after).toHaveLength(400);
   for (const r of before) expect(after).toContain(r);
 });

@@ -56,3 +56,8 @@ export function readStore<T>(page: Page, store: string): Promise<T[]> {
     }
   }, store);
 }
+
+/** `sampleId:s(A|Q)` of every score stored in IndexedDB. */
+export async function storedScores(page: Page): Promise<string[]> {
+  return (await readStore<{ sampleId: string; result: { scores: { s_a_given_q: number } } }>(page, 'scores')).map((r) => `${r.sampleId}:${r.result.scores.s_a_given_q}`);
+}

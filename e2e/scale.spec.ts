@@ -1,36 +1,21 @@
 // A 100k-sample JSONL loads with progress, can be scrolled and filtered, and is restored on reload,
 // without ever freezing the page. How long that takes and how long the main thread is busy are
 // measured by `npm run bench:ui` (scripts/bench-ui.ts), not here.
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { openApp } from './helpers';
+import { FROZEN_MS, LONG_TASK_OBSERVER, takeLongTasks } from './longTasks';
 
 const N = 100_000;
 const LARGE = path.join(os.tmpdir(), `quarry-e2e-${N}.jsonl`);
-
-/**
- * A main-thread task this long means a frozen page, not a slow machine: the app is built to keep
- * tasks under 200 ms while loading (measured by `npm run bench:ui`), and this guard only catches an
- * order-of-magnitude regression, so a busy shared machine never fails it.
- */
-const FROZEN_MS = 5_000;
 
 test.describe.configure({ timeout: 600_000 });
 
 test.beforeAll(() => {
   execFileSync('node', ['scripts/make-large.mjs', LARGE, String(N)], { stdio: 'inherit' });
 });
-
-/** Records the durations of long tasks from the page's first script on (every navigation). */
-const LONG_TASK_OBSERVER = `(() => {
-  const tasks = [];
-  const observer = new PerformanceObserver((list) => { for (const e of list.getEntries()) tasks.push(e.duration); });
-  observer.observe({ type: 'longtask' });
-  window.__longTasks = () => { for (const e of observer.takeRecords()) tasks.push(e.duration); return tasks.splice(0); };
-})()`;
-const takeLongTasks = (page: Page) => page.evaluate(() => (window as unknown as { __longTasks: () => number[] }).__longTasks());
 
 test(`a ${N.toLocaleString('en-US')}-sample JSONL loads with progress, the page stays responsive, and reload restores it`, async ({ page }) => {
   await page.addInitScript({ content: LONG_TASK_OBSERVER });

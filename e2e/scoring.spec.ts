@@ -1,24 +1,9 @@
 import { expect, test, type Page } from '@playwright/test';
-import { openApp, readDownload } from './helpers';
+import { openApp, readDownload, storedScores } from './helpers';
 
 test.describe.configure({ timeout: 300_000 });
 
 const MODEL = 'llama2c-stories260K';
-
-/** `sampleId:s(A|Q)` of every score stored in IndexedDB. */
-function storedScores(page: Page): Promise<string[]> {
-  return page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((res, rej) => {
-      const r = indexedDB.open('quarry');
-      r.onsuccess = () => res(r.result);
-      r.onerror = () => rej(r.error);
-    });
-    return new Promise<string[]>((res) => {
-      const req = db.transaction('scores').objectStore('scores').getAll();
-      req.onsuccess = () => res((req.result as { sampleId: string; result: { scores: { s_a_given_q: number } } }[]).map((r) => `${r.sampleId}:${r.result.scores.s_a_given_q}`));
-    });
-  });
-}
 
 /** Waits for the scoring run to finish, failing at once with its message if it errors. */
 async function waitForRun(page: Page) {

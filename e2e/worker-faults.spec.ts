@@ -7,26 +7,12 @@
 // same path a real crash takes.
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import { storedScores } from './helpers';
 
 test.describe.configure({ timeout: 400_000 });
 
 const MODEL = 'llama2c-stories260K';
 const N = 160; // 5 chunks of 32: the kill lands while later chunks are still to come
-
-/** `sampleId:s(A|Q)` of every score stored in IndexedDB. */
-function storedScores(page: Page): Promise<string[]> {
-  return page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((res, rej) => {
-      const r = indexedDB.open('quarry');
-      r.onsuccess = () => res(r.result);
-      r.onerror = () => rej(r.error);
-    });
-    return new Promise<string[]>((res) => {
-      const req = db.transaction('scores').objectStore('scores').getAll();
-      req.onsuccess = () => res((req.result as { sampleId: string; result: { scores: { s_a_given_q: number } } }[]).map((r) => `${r.sampleId}:${r.result.scores.s_a_given_q}`));
-    });
-  });
-}
 
 async function runState(page: Page) {
   const el = page.getByTestId('score-status');

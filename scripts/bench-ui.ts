@@ -33,6 +33,8 @@ import { pathToFileURL } from 'node:url';
 import { build, preview, type PreviewServer } from 'vite';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../playwright.config';
+import { LONG_TASK_OBSERVER, takeLongTasks } from '../e2e/longTasks';
+import { brush, clickBar, inRanges, readRanges, setRange, shownText, type Ranges, type ScoreKey } from '../e2e/scoreFilters';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -54,18 +56,8 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 // Page helpers
 
 // Page-side code is plain JS in strings: tsx (esbuild keepNames) would wrap named functions in a
-// `__name` helper that does not exist in the page.
-
-/** Runs before any page script (every navigation): records the durations of long tasks. */
-const LONG_TASK_OBSERVER = `(() => {
-  const tasks = [];
-  const observer = new PerformanceObserver((list) => { for (const e of list.getEntries()) tasks.push(e.duration); });
-  observer.observe({ type: 'longtask' });
-  window.__longTasks = () => { for (const e of observer.takeRecords()) tasks.push(e.duration); return tasks.splice(0); };
-})()`;
-
-/** Takes (and clears) the long tasks seen since the last call. */
-const takeLongTasks = (page: Page) => page.evaluate('window.__longTasks()') as Promise<number[]>;
+// `__name` helper that does not exist in the page. The long-task recorder (e2e/longTasks.ts) and the
+// score-filter gestures (e2e/scoreFilters.ts) are shared with the e2e specs.
 
 /** Lets trailing work (staggered chart updates, renders) finish: two frames, idle, a short pause, idle. */
 const QUIET = `new Promise((resolve) => {
@@ -92,17 +84,13 @@ async function waitSettled(page: Page): Promise<void> {
   });
 }
 
-const shownText = (shown: number, total: number) => (shown === total ? `${fmt(total)} shown` : `${fmt(shown)} of ${fmt(total)} shown`);
-
 // ---------------------------------------------------------------------------------------------
 // Scored records (for the expected counts) and the charts' inputs
 
-type ScoreKey = 'ifd' | 'aifd' | 'aifd_gap' | 'dist_consistency';
 interface Rec {
   text: string;
-  scores: Record<ScoreKey, number | null> | null;
+  scores: Partial<Record<ScoreKey, number | null>> | null;
 }
-type Ranges = Partial<Record<ScoreKey, { min: number | null; max: number | null }>>;
 
 function readScored(file: string): Rec[] {
   return readFileSync(file, 'utf8')
@@ -116,56 +104,8 @@ function readScored(file: string): Rec[] {
 
 function matching(recs: Rec[], ranges: Ranges, text = ''): number {
   let n = 0;
-  for (const r of recs) {
-    const ok = Object.entries(ranges).every(([k, b]) => {
-      const v = r.scores?.[k as ScoreKey];
-      return v !== null && v !== undefined && (b.min === null || v >= b.min) && (b.max === null || v <= b.max);
-    });
-    if (ok && (!text || r.text.includes(text))) n++;
-  }
+  for (const r of recs) if (inRanges(r.scores, ranges) && (!text || r.text.includes(text))) n++;
   return n;
-}
-
-async function readRanges(page: Page): Promise<Ranges> {
-  const chips = await page.getByTestId('range-chips').locator('[data-min]').evaluateAll((els) =>
-    els.map((e) => ({ key: e.getAttribute('data-testid')!.replace('range-chip-', ''), min: e.getAttribute('data-min')!, max: e.getAttribute('data-max')! })),
-  );
-  const out: Ranges = {};
-  for (const c of chips) out[c.key as ScoreKey] = { min: c.min === '' ? null : Number(c.min), max: c.max === '' ? null : Number(c.max) };
-  return out;
-}
-
-async function brush(page: Page, from: [number, number], to: [number, number]): Promise<void> {
-  const box = (await page.getByTestId('scatter-brush').boundingBox())!;
-  await page.mouse.move(box.x + box.width * from[0], box.y + box.height * from[1]);
-  await page.mouse.down();
-  await page.mouse.move(box.x + box.width * ((from[0] + to[0]) / 2), box.y + box.height * ((from[1] + to[1]) / 2), { steps: 4 });
-  await page.mouse.move(box.x + box.width * to[0], box.y + box.height * to[1], { steps: 4 });
-  await page.mouse.up();
-}
-
-async function clickBar(page: Page, testId: string, fraction: number): Promise<void> {
-  await page.getByTestId(testId).scrollIntoViewIfNeeded();
-  const boxes = await page
-    .getByTestId(testId)
-    .locator('.recharts-bar-rectangle path')
-    .evaluateAll((els) =>
-      els
-        .map((e) => e.getBoundingClientRect())
-        .filter((r) => r.height > 2)
-        .map((r) => ({ x: r.x + r.width / 2, y: r.y + r.height - 1 }))
-        .sort((a, b) => a.x - b.x),
-    );
-  if (boxes.length < 4) throw new Error(`${testId}: only ${boxes.length} bars`);
-  const b = boxes[Math.min(boxes.length - 1, Math.floor(boxes.length * fraction))]!;
-  await page.mouse.click(b.x, b.y);
-}
-
-async function setRange(page: Page, key: ScoreKey, min: string, max: string): Promise<void> {
-  await page.getByTestId(`range-button-${key}`).click();
-  await page.getByTestId('range-min').fill(min);
-  await page.getByTestId('range-max').fill(max);
-  await page.getByTestId('range-apply').click();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -268,7 +208,8 @@ async function chartsScenario(browser: Browser, origin: string, file: string): P
       async () => {
         await waitText(page, 'row-count', String(N));
         await waitText(page, 'charts-scored', `${fmt(scored)} of ${fmt(N)} samples scored`);
-        await page.waitForFunction(() => / of /.test(document.querySelector('[data-testid="scatter-sample-note"]')?.textContent ?? ''), undefined, {
+        // "N of M shown" once thinned (over 2,000 points), "N points" below that.
+        await page.waitForFunction(() => / of | points$/.test(document.querySelector('[data-testid="scatter-sample-note"]')?.textContent ?? ''), undefined, {
           polling: 'raf',
           timeout: LONG_WAIT,
         });

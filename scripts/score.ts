@@ -166,6 +166,15 @@ export function parseArgs(argv: string[]): CliOptions {
 // ---------------------------------------------------------------------------------------------
 // Model sources and the hub cache
 
+/** statSync (lstatSync with `link`: the link itself), or undefined where it throws (missing, no access, a dangling link). */
+function statOrUndefined(p: string, { link = false } = {}): Stats | undefined {
+  try {
+    return link ? lstatSync(p) : statSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
 /** `~` and `~/x` -> the home folder; anything else unchanged. */
 function expandHome(p: string): string {
   return p === '~' || p.startsWith('~/') || p.startsWith('~\\') ? path.join(os.homedir(), p.slice(1)) : p;
@@ -193,12 +202,7 @@ export function looksLikePath(spec: string): boolean {
 export function modelSource(spec: string, flag = '--model'): ModelSource {
   const local = expandHome(spec);
   const abs = path.resolve(local);
-  let st: Stats | undefined;
-  try {
-    st = statSync(local);
-  } catch {
-    st = undefined;
-  }
+  const st = statOrUndefined(local);
   if (st?.isDirectory()) return { kind: 'local', root: path.dirname(abs), id: path.basename(abs) };
   if (st) throw new Error(`${flag} ${spec}: ${abs} is a file; give the model's folder (transformers.js layout)`);
   if (looksLikePath(spec)) {
@@ -250,20 +254,9 @@ export function checkInOut(inFile: string, outFile: string): string {
   const sameFile = () =>
     new Error(`--out ${outFile} is the same file as --in ${inFile} (${inReal}); writing it would destroy the input. Choose another --out.`);
   const outAbs = path.resolve(outFile);
-  let outLstat: Stats | undefined;
-  try {
-    outLstat = lstatSync(outAbs);
-  } catch {
-    outLstat = undefined;
-  }
-  if (outLstat) {
-    let outStat: Stats | undefined;
-    try {
-      outStat = statSync(outAbs);
-    } catch {
-      outStat = undefined; // a dangling symlink: replaced by the output
-    }
-    if (!outStat) return outAbs;
+  if (statOrUndefined(outAbs, { link: true })) {
+    const outStat = statOrUndefined(outAbs);
+    if (!outStat) return outAbs; // a dangling symlink: replaced by the output
     if (outStat.isDirectory()) throw new Error(`--out ${outFile}: ${outAbs} is a directory`);
     const outReal = realpathSync(outAbs);
     if (outReal === inReal || (outStat.dev === inStat.dev && outStat.ino === inStat.ino)) throw sameFile();
@@ -306,12 +299,8 @@ export interface AtomicOutput {
 /** Opens `<target>.tmp-<pid>` for writing (with the existing target's permissions, if any). */
 export function openAtomicOutput(target: string): AtomicOutput {
   const tmp = `${target}.tmp-${process.pid}`;
-  let mode: number | undefined;
-  try {
-    mode = statSync(target).mode & 0o7777;
-  } catch {
-    mode = undefined;
-  }
+  const existing = statOrUndefined(target);
+  const mode = existing ? existing.mode & 0o7777 : undefined;
   // Created (and given its mode) synchronously, so that it exists, and is ours to delete, from here on.
   closeSync(openSync(tmp, 'w'));
   liveTempFiles.add(tmp);

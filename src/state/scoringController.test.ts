@@ -5,7 +5,8 @@ import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { emptyScores } from '../core/metrics/aggregate';
 import type { Sample } from '../core/types';
-import type { Engine, LoadInfo, LoadOptions, ScoreRequest, ScoreResult } from '../engine/types';
+import { fakeLoadInfo } from '../engine/testing/fakeLoadInfo';
+import type { Engine, LoadOptions, ScoreRequest, ScoreResult } from '../engine/types';
 import { RpcError, WORKER_DEAD } from '../lib/workerRpc';
 import { DEFAULT_SCORING, getDb, type ScoringConfig, type SessionRecord } from '../persist/db';
 import { bootFlags } from './bootFlags';
@@ -14,21 +15,7 @@ import { UNCLEAN_EXIT_MESSAGE, pauseScoring, restoreScores, resumeScoring, runSe
 import { useScoreStore } from './scoreStore';
 import { useWriteFailures } from './writeFailures';
 
-const info: LoadInfo = {
-  model: 'fake-lm',
-  device: 'wasm',
-  dtype: 'fp32',
-  reason: 'test',
-  vocabSize: 3,
-  hasChatTemplate: false,
-  contextLength: 64,
-  embedModel: null,
-  embedDevice: null,
-  embedDtype: null,
-  numThreads: null,
-  batchInvariant: true,
-  prefixCache: true,
-};
+const info = fakeLoadInfo({ model: 'fake-lm', contextLength: 64 });
 
 /** A fake engine: records what it scored; `onScore(call)` runs before each score call (pause, crash, …). */
 class FakeEngine implements Engine {

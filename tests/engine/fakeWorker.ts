@@ -17,6 +17,8 @@ export interface FakeWorker extends RpcPort {
   readonly terminated: boolean;
   /** Messages the main thread posted. */
   readonly sent: unknown[];
+  /** The non-empty transfer lists the worker posted with. */
+  readonly transferred: Transferable[][];
   /** Fires the Worker's 'error' event (an uncaught error, a WASM abort). */
   emitError(message: string): void;
   emitMessageError(): void;
@@ -27,10 +29,12 @@ export function fakeWorker(serve: (scope: FakeScope) => void): FakeWorker {
   const toMain: Record<string, Listener[]> = { message: [], error: [], messageerror: [] };
   const toWorker: ((ev: MessageEvent) => void)[] = [];
   const sent: unknown[] = [];
+  const transferred: Transferable[][] = [];
   let terminated = false;
   const later = (fn: () => void) => setTimeout(() => !terminated && fn(), 0);
   serve({
-    postMessage(msg) {
+    postMessage(msg, transfer) {
+      if (transfer?.length) transferred.push(transfer);
       const copy = structuredClone(msg);
       later(() => toMain.message!.forEach((l) => l({ data: copy } as never)));
     },
@@ -43,6 +47,7 @@ export function fakeWorker(serve: (scope: FakeScope) => void): FakeWorker {
       return terminated;
     },
     sent,
+    transferred,
     postMessage(msg: unknown) {
       sent.push(msg);
       if (terminated) return;

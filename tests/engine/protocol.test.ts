@@ -7,60 +7,19 @@ import { describe, expect, it } from 'vitest';
 import { WorkerEngineClient } from '../../src/engine/client';
 import { serveEngine } from '../../src/engine/workerHost';
 import { TransformersEngine } from '../../src/engine/transformersEngine';
-import type { RpcPort } from '../../src/lib/workerRpc';
-import type { Engine, LoadInfo, ScoreResult } from '../../src/engine/types';
+import { fakeLoadInfo } from '../../src/engine/testing/fakeLoadInfo';
+import type { Engine, ScoreResult } from '../../src/engine/types';
 import { emptyScores } from '../../src/core/metrics/aggregate';
+import { fakeWorker } from './fakeWorker';
 import { createAttackSource, createLocalAttackSource, runAttacks, type AttackProgress } from '../../src/engine/attackSource';
 
-type Listener = (ev: MessageEvent) => void;
-
-/** Two ends of a fake worker: what one posts reaches the other's 'message' listeners, cloned, a tick later. */
-function bridge(engine: Engine): { port: RpcPort; sent: unknown[]; transferred: Transferable[][] } {
-  const toMain: Listener[] = [];
-  const toWorker: Listener[] = [];
-  const sent: unknown[] = [];
-  const transferred: Transferable[][] = [];
-  const deliver = (listeners: Listener[], msg: unknown) => {
-    const copy = structuredClone(msg);
-    setTimeout(() => listeners.forEach((l) => l({ data: copy } as MessageEvent)), 0);
-  };
-  const workerScope = {
-    postMessage(msg: unknown, transfer?: Transferable[]) {
-      if (transfer?.length) transferred.push(transfer);
-      deliver(toMain, msg);
-    },
-    addEventListener(_type: 'message', fn: Listener) {
-      toWorker.push(fn);
-    },
-  };
-  serveEngine(workerScope, engine);
-  const port = {
-    postMessage(msg: unknown) {
-      sent.push(msg);
-      deliver(toWorker, msg);
-    },
-    addEventListener(type: string, fn: Listener) {
-      if (type === 'message') toMain.push(fn);
-    },
-  } as RpcPort;
-  return { port, sent, transferred };
+/** A fake worker serving `engine` (fakeWorker.ts): what one end posts reaches the other, cloned, a tick later. */
+function bridge(engine: Engine) {
+  const port = fakeWorker((scope) => serveEngine(scope, engine));
+  return { port, sent: port.sent, transferred: port.transferred };
 }
 
-const info: LoadInfo = {
-  model: 'fake',
-  device: 'cpu',
-  dtype: 'fp32',
-  reason: 'test',
-  vocabSize: 3,
-  hasChatTemplate: false,
-  contextLength: 16,
-  embedModel: null,
-  embedDevice: null,
-  embedDtype: null,
-  numThreads: null,
-  batchInvariant: true,
-  prefixCache: true,
-};
+const info = fakeLoadInfo({ device: 'cpu' });
 
 function fakeEngine(): Engine & { disposed: number } {
   const listeners = new Set<(i: typeof info) => void>();

@@ -5,25 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { emptyScores } from '../../src/core/metrics/aggregate';
 import { SupervisedEngine, isFatalEngineError } from '../../src/engine/supervisedEngine';
 import { serveEngine } from '../../src/engine/workerHost';
-import type { Engine, LoadInfo, LoadOptions, ScoreResult } from '../../src/engine/types';
+import { fakeLoadInfo } from '../../src/engine/testing/fakeLoadInfo';
+import type { Engine, LoadOptions, ScoreResult } from '../../src/engine/types';
 import { RpcError, WORKER_DEAD } from '../../src/lib/workerRpc';
 import { fakeWorker, type FakeWorker } from './fakeWorker';
 
-const info: LoadInfo = {
-  model: 'fake',
-  device: 'wasm',
-  dtype: 'fp32',
-  reason: 'test',
-  vocabSize: 3,
-  hasChatTemplate: false,
-  contextLength: 16,
-  embedModel: null,
-  embedDevice: null,
-  embedDtype: null,
-  numThreads: null,
-  batchInvariant: true,
-  prefixCache: true,
-};
+const info = fakeLoadInfo();
 
 interface Inside {
   loads: LoadOptions[];

@@ -198,6 +198,18 @@ describe('bad input: Parquet', () => {
     );
   }
 
+  /** Two rows whose INT64 id column holds 2^53 + 1 and 42, ingested. */
+  function bigIntIds() {
+    const buf = parquetWriteBuffer({
+      columnData: [
+        { name: 'id', data: [9007199254740993n, 42n], type: 'INT64' },
+        { name: 'prompt', data: ['p1', 'p2'], type: 'STRING' },
+        { name: 'response', data: ['r1', 'r2'], type: 'STRING' },
+      ],
+    });
+    return collectBytes('ints.parquet', new Uint8Array(buf));
+  }
+
   it('reads one row group at a time: the first group’s rows come out before the last group is fetched', async () => {
     const bytes = groupsFile();
     expect(bytes.length).toBeGreaterThan(2_500_000);
@@ -224,14 +236,7 @@ describe('bad input: Parquet', () => {
   });
 
   it('an INT64 beyond 2^53 keeps its digits: the JSONL export writes the exact number', async () => {
-    const buf = parquetWriteBuffer({
-      columnData: [
-        { name: 'id', data: [9007199254740993n, 42n], type: 'INT64' },
-        { name: 'prompt', data: ['p1', 'p2'], type: 'STRING' },
-        { name: 'response', data: ['r1', 'r2'], type: 'STRING' },
-      ],
-    });
-    const c = await collectBytes('ints.parquet', new Uint8Array(buf));
+    const c = await bigIntIds();
     expect(c.rows[0]!.raw.id).toBe('9007199254740993'); // safe in the app: a string, never a rounded number
     const lines = exportRows(c.rows).map(toJsonlLine);
     expect(lines[0]).toBe(`{"id":9007199254740993,"prompt":"p1","response":"r1","quarry":${JSON.stringify(meta(c.samples[0]!.id))}}`);
@@ -239,14 +244,7 @@ describe('bad input: Parquet', () => {
   });
 
   it('an INT64 beyond 2^53 goes back into Parquet as an exact INT64 column', async () => {
-    const buf = parquetWriteBuffer({
-      columnData: [
-        { name: 'id', data: [9007199254740993n, 42n], type: 'INT64' },
-        { name: 'prompt', data: ['p1', 'p2'], type: 'STRING' },
-        { name: 'response', data: ['r1', 'r2'], type: 'STRING' },
-      ],
-    });
-    const c = await collectBytes('ints.parquet', new Uint8Array(buf));
+    const c = await bigIntIds();
     // what the worker does: records with source text are stored as text, parsed again for Parquet
     const rows = c.rows.map((r) => ({ raw: recordOf(r.rawText !== undefined ? { rawText: r.rawText } : { raw: r.raw }), meta: meta(r.sample.id) }));
     const out = toParquet(rows);

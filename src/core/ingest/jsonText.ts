@@ -701,6 +701,13 @@ export function parseJsonExact(text: string): unknown {
   };
   // expect: 'value' | 'after' (',' or close) | 'key'
   let expect: 'value' | 'after' | 'key' | 'first-key' | 'first-value' = 'value';
+  /** Consumes the closing bracket of the innermost container and puts it; true when that was the top level. */
+  const closeContainer = (): boolean => {
+    i++;
+    put(stack.pop()!.container);
+    expect = 'after';
+    return stack.length === 0;
+  };
   for (;;) {
     ws();
     if (haveResult && stack.length === 0) break;
@@ -715,22 +722,14 @@ export function parseJsonExact(text: string): unknown {
         continue;
       }
       if ((isArr && ch === ']') || (!isArr && ch === '}')) {
-        i++;
-        stack.pop();
-        put(top.container);
-        expect = 'after';
-        if (stack.length === 0) break;
+        if (closeContainer()) break;
         continue;
       }
       throw err(`Unexpected token ${ch}`);
     }
     if (expect === 'key' || expect === 'first-key') {
       if (ch === '}' && expect === 'first-key') {
-        i++;
-        const top = stack.pop()!;
-        put(top.container);
-        expect = 'after';
-        if (stack.length === 0) break;
+        if (closeContainer()) break;
         continue;
       }
       if (ch !== '"') throw err(`Unexpected token ${ch}`);
@@ -747,11 +746,7 @@ export function parseJsonExact(text: string): unknown {
     }
     // a value
     if (ch === ']' && expect === 'first-value') {
-      i++;
-      const top = stack.pop()!;
-      put(top.container);
-      expect = 'after';
-      if (stack.length === 0) break;
+      if (closeContainer()) break;
       continue;
     }
     if (ch === '{') {
