@@ -231,6 +231,8 @@ test('two tabs on one session: one writes, the other follows read-only and can t
   await expect(b.getByTestId('row-count')).toHaveText('8');
   await expect(b.getByTestId('read-only')).toBeVisible();
   await expect(a.getByTestId('read-only')).toHaveCount(0);
+  // A tab that is simply open elsewhere is not mistaken for one that crashed (its alive mark is kept).
+  expect(await b.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('quarry.tabAlive.')).length)).toBe(2);
   await expect.poll(() => shownDecisions(b)).toEqual(await shownDecisions(a));
   // The read-only tab cannot decide.
   await rowsB.nth(2).getByTestId('accept-button').click();
@@ -276,6 +278,9 @@ test("boot in a second tab never deletes the session the first tab is still load
   const b = await context.newPage();
   await b.goto('/?nodemo'); // boots while the first tab is still writing
   await expect(b.getByTestId('sessions-button')).toBeVisible();
+  await expect(b.getByTestId('sessions-button')).toHaveText('Sessions (0)');
+  // The second tab's boot (and its clean-up of half-loaded sessions) ran during the first tab's load.
+  await expect(page.getByTestId('load-progress')).toBeVisible();
   await expect(page.getByTestId('row-count')).toHaveText('40000', { timeout: 240_000 });
   await b.reload();
   await expect(b.getByTestId('row-count')).toHaveText('40000', { timeout: 60_000 });

@@ -63,6 +63,8 @@ test('the model worker is killed mid-run: the run stops with an error and Resume
 
   // Resume: a fresh worker, the model loaded again, only the missing samples scored.
   await page.getByTestId('score-resume').click();
+  // The stopped run's 'error' must give way to the resumed run first, or the wait below would match it.
+  await expect(page.getByTestId('score-status')).not.toHaveAttribute('data-status', 'error', { timeout: 30_000 });
   await expect(page.getByTestId('score-status')).toHaveAttribute('data-status', /done|error/, { timeout: 300_000 });
   await expect(page.getByTestId('score-error')).toHaveCount(0);
   const end = await runState(page);

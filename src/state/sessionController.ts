@@ -7,7 +7,7 @@ import { getDb, type SessionRecord } from '../persist/db';
 import { journalForget, journalView, journaledView, replayDecisionJournals, replaySessionJournal, viewCommitted } from '../persist/decisionJournal';
 import { expectedIngestBytes } from '../persist/storageInfo';
 import { acquireSessionLock, isSessionLocked, withSessionLockIfFree } from '../persist/tabLocks';
-import { bootFlags } from './bootFlags';
+import { bootFlags, detectUncleanExit } from './bootFlags';
 import { updateSession } from './sessionRecord';
 import { askPersistence, refreshStorageEstimate } from './storageStore';
 import { READ_ONLY_OTHER_TAB, announceDeleted, claimSession, heldByAnotherTab, onSessionDeletedElsewhere, releaseSession } from './tabSync';
@@ -312,6 +312,7 @@ let viewSaveTimer: ReturnType<typeof setTimeout> | undefined;
 export async function initSession(opts: { demo: boolean } = { demo: bootFlags.demo }): Promise<void> {
   const db = getDb();
   void askPersistence();
+  await detectUncleanExit();
   // Filter, sort and selection are saved at once; scrolling (many events) is debounced.
   useViewStore.subscribe((view, prev) => {
     clearTimeout(viewSaveTimer);
