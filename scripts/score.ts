@@ -22,7 +22,6 @@ import {
   chmodSync,
   closeSync,
   createWriteStream,
-  existsSync,
   fsyncSync,
   lstatSync,
   openSync,
@@ -219,7 +218,8 @@ export function resolveCacheDir(flag: string | null, envValue: string | undefine
   const given = flag ?? (envValue ? envValue : null);
   if (given === null) return DEFAULT_CACHE_DIR;
   const abs = path.resolve(expandHome(given));
-  if (existsSync(abs) && !statSync(abs).isDirectory()) {
+  const st = statOrUndefined(abs);
+  if (st && !st.isDirectory()) {
     throw new Error(`${flag !== null ? '--cache-dir' : 'QUARRY_CACHE_DIR'} ${given}: ${abs} is not a directory`);
   }
   return abs;
@@ -263,7 +263,7 @@ export function checkInOut(inFile: string, outFile: string): string {
     return outReal;
   }
   const dir = path.dirname(outAbs);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`--out ${outFile}: no such folder ${dir}`);
+  if (!statOrUndefined(dir)?.isDirectory()) throw new Error(`--out ${outFile}: no such folder ${dir}`);
   const outReal = path.join(realpathSync(dir), path.basename(outAbs));
   if (outReal === inReal) throw sameFile();
   return outAbs;

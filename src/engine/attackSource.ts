@@ -6,7 +6,7 @@
 // The search runs where the model lives. An in-process engine (TransformersEngine: the CLI, the
 // model worker itself) is searched against directly. An engine that can search by itself (an
 // `AttackEngine`: the model worker's client, SupervisedEngine) is sent the samples and the attack
-// configuration and answers with the variants, so the tokenization and the thousands of model
+// configuration by `attackSamples` and answers with the variants, so the tokenization and the thousands of model
 // queries of a search never run on the browser's main thread (`attack` in engine/protocol.ts).
 import { ATTACKS, generateVariants, isAttackName, type AttackName, type AttackScorer } from '../core/attacks';
 import type { VariantSource } from '../core/scoring/variants';
@@ -112,10 +112,11 @@ export function createAttackScorer(engine: Engine, sample: Sample, opts: AttackR
 
 /**
  * A VariantSource that searches adversarial instructions for each sample against an in-process
- * engine. Only variants that pass the constraints (meaning preserved, edit budget, protected spans)
- * are scored.
+ * engine (the CLI; the model worker through `runAttacks`). Only variants that pass the constraints
+ * (meaning preserved, edit budget, protected spans) are scored. The app's runs go through
+ * `attackSamples`, which sends the search to the worker.
  */
-export function createLocalAttackSource(engine: Engine, opts: AttackRunOptions): VariantSource {
+export function createAttackSource(engine: Engine, opts: AttackRunOptions): VariantSource {
   const attacks = validateAttackNames(opts.attacks);
   return {
     name: attacks.join('+'),
@@ -147,7 +148,7 @@ export async function runAttacks(engine: Engine, req: AttackRequest, onProgress?
   let queries = 0;
   let done = 0;
   const total = req.samples.length;
-  const source = createLocalAttackSource(engine, {
+  const source = createAttackSource(engine, {
     ...req.options,
     onQuery: () => {
       queries++;
@@ -171,28 +172,4 @@ export async function runAttacks(engine: Engine, req: AttackRequest, onProgress?
 export function attackSamples(engine: Engine, req: AttackRequest, onProgress?: (p: AttackProgress) => void, signal?: AbortSignal): Promise<VariantSpec[][]> {
   validateAttackNames(req.options.attacks);
   return canAttack(engine) ? engine.attack(req, onProgress, signal) : runAttacks(engine, req, onProgress, signal);
-}
-
-/**
- * A VariantSource that searches adversarial instructions for each sample, where the engine's model
- * lives: in the model worker for an `AttackEngine` (the main thread only sends the sample and the
- * configuration), else in process (the CLI). Only variants that pass the constraints are returned.
- */
-export function createAttackSource(engine: Engine, opts: AttackRunOptions): VariantSource {
-  if (!canAttack(engine)) return createLocalAttackSource(engine, opts);
-  const attacks = validateAttackNames(opts.attacks);
-  const { onQuery, ...options } = opts;
-  return {
-    name: attacks.join('+'),
-    async variants(sample, ctx): Promise<VariantSpec[]> {
-      let seen = 0;
-      const onProgress = onQuery
-        ? (p: AttackProgress) => {
-            for (; seen < p.queries; seen++) onQuery();
-          }
-        : undefined;
-      const [found] = await engine.attack({ samples: [sample], k: ctx.k, seed: ctx.seed, options }, onProgress, ctx.signal);
-      return found ?? [];
-    },
-  };
 }

@@ -88,11 +88,6 @@ export function setEngineFactory(factory: (() => Engine) | null): void {
   if (old instanceof SupervisedEngine) old.terminate();
 }
 
-/** The engine scoring runs use (created on first use). */
-export function currentEngine(): Engine | null {
-  return engine;
-}
-
 /** Resolves when the run in flight (if any) has ended and saved its state. */
 export async function runSettled(): Promise<void> {
   while (active) await active.done;
@@ -200,16 +195,19 @@ async function claimRun(): Promise<boolean> {
   return true;
 }
 
+/** A tab that may not write the session (another tab owns it) runs nothing: says so, returns true. */
+function refusedReadOnly(): boolean {
+  const readOnly = useDecisionStore.getState().readOnly;
+  if (readOnly) useScoreStore.getState().setRun({ status: 'error', error: `Cannot score here: ${readOnly}`, message: null });
+  return readOnly !== null;
+}
+
 /** Starts (or restarts with a new configuration) the session's scoring run. */
 export async function startScoring(config: ScoringConfig): Promise<void> {
   if (!(await claimRun())) return;
   const session = useDatasetStore.getState().session;
   if (!session) return;
-  const readOnly = useDecisionStore.getState().readOnly;
-  if (readOnly) {
-    useScoreStore.getState().setRun({ status: 'error', error: `Cannot score here: ${readOnly}`, message: null });
-    return;
-  }
+  if (refusedReadOnly()) return;
   const previous = session.scoring?.config;
   try {
     if (previous && JSON.stringify(previous) !== JSON.stringify(config)) {
@@ -236,11 +234,7 @@ export async function resumeScoring(): Promise<void> {
   if (!(await claimRun())) return;
   const session = useDatasetStore.getState().session;
   if (!session?.scoring) return;
-  const readOnly = useDecisionStore.getState().readOnly;
-  if (readOnly) {
-    useScoreStore.getState().setRun({ status: 'error', error: `Cannot score here: ${readOnly}`, message: null });
-    return;
-  }
+  if (refusedReadOnly()) return;
   try {
     await saveScoring(session.id, { status: 'running' });
   } catch (err) {

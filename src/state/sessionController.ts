@@ -11,7 +11,7 @@ import { bootFlags, detectUncleanExit } from './bootFlags';
 import { updateSession } from './sessionRecord';
 import { askPersistence, refreshStorageEstimate } from './storageStore';
 import { READ_ONLY_OTHER_TAB, announceDeleted, claimSession, heldByAnotherTab, onSessionDeletedElsewhere, releaseSession } from './tabSync';
-import { reportWriteFailure } from './writeFailures';
+import { isQuotaError, reportWriteFailure } from './writeFailures';
 import type { DataApi, ExportFormat, ExportWhich, LoadEvent } from '../workers/dataApi';
 import { useDatasetStore } from './datasetStore';
 import { decisionsSettled, useDecisionStore, type FinalDecision } from './decisionStore';
@@ -164,13 +164,12 @@ async function runLoad(label: string, call: (signal: AbortSignal) => Promise<voi
  * A file that may not fit in the storage left asks first (`force` skips the check).
  */
 export async function loadFile(file: File, mapping: FieldMapping | null = null, force = false): Promise<void> {
-  if (!force) {
-    const estimate = await refreshStorageEstimate();
-    const needBytes = expectedIngestBytes(file.size);
-    if (estimate && estimate.quota > 0 && estimate.quota - estimate.usage < needBytes) {
-      useDatasetStore.getState().setLoad({ status: 'storage-warning', file, mapping, needBytes, freeBytes: Math.max(0, estimate.quota - estimate.usage) });
-      return;
-    }
+  // One estimate serves the space check and, as the usage before the load, the session's size.
+  const before = await refreshStorageEstimate();
+  const needBytes = expectedIngestBytes(file.size);
+  if (!force && before && before.quota > 0 && before.quota - before.usage < needBytes) {
+    useDatasetStore.getState().setLoad({ status: 'storage-warning', file, mapping, needBytes, freeBytes: Math.max(0, before.quota - before.usage) });
+    return;
   }
   const samples: Sample[] = [];
   const issues: IngestIssue[] = [];
@@ -181,7 +180,6 @@ export async function loadFile(file: File, mapping: FieldMapping | null = null, 
     const lock = await acquireSessionLock(sessionId);
     let kept = false;
     try {
-      const before = await refreshStorageEstimate();
       const result = await dataWorker().call('ingest', { file, sessionId, mapping }, collect(samples, issues, onProgress), signal);
       if (result.outcome === 'needs-mapping') {
         useDatasetStore.getState().setLoad({ status: 'mapping', file, columns: result.columns, preview: result.preview });
@@ -208,7 +206,7 @@ export async function loadFile(file: File, mapping: FieldMapping | null = null, 
 
 function loadErrorMessage(err: unknown): string {
   const e = err as Error;
-  if (e?.name === 'QuotaExceededError' || /quota/i.test(e?.message ?? ''))
+  if (isQuotaError(err))
     return `the browser's storage is full (${e.message}). Delete a saved session (Sessions menu) and try again.`;
   if (e?.name === 'AbortError') return `the browser refused to store the data (${e.message}); its storage may be full. Delete a saved session (Sessions menu) and try again.`;
   return e?.message ?? String(err);
@@ -249,7 +247,7 @@ export function dismissLoadError(): void {
 /** Deletes a saved session and everything stored under it. Refused while another tab writes it. */
 export async function deleteSession(sessionId: string): Promise<void> {
   if (await heldByAnotherTab(sessionId)) {
-    reportWriteFailure('nothing: the session is open in another tab; close it there (or take it over here) before deleting it', new Error('session in use'));
+    reportWriteFailure('the deletion of the session', new Error('it is open in another tab; close it there (or take it over here) first'));
     return;
   }
   try {

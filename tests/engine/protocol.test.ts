@@ -11,7 +11,7 @@ import { fakeLoadInfo } from '../../src/engine/testing/fakeLoadInfo';
 import type { Engine, ScoreResult } from '../../src/engine/types';
 import { emptyScores } from '../../src/core/metrics/aggregate';
 import { fakeWorker } from './fakeWorker';
-import { createAttackSource, createLocalAttackSource, runAttacks, type AttackProgress } from '../../src/engine/attackSource';
+import { attackSamples, createAttackSource, runAttacks, type AttackProgress } from '../../src/engine/attackSource';
 
 /** A fake worker serving `engine` (fakeWorker.ts): what one end posts reaches the other, cloned, a tick later. */
 function bridge(engine: Engine) {
@@ -170,16 +170,16 @@ describe('worker protocol', () => {
     expect(await runAttacks(attackEngine(), { samples, k: 2, seed: 7, options })).toEqual(variants);
   });
 
-  it('createAttackSource over the worker client delegates the search to the worker', async () => {
+  it('attackSamples over the worker client delegates the search to the worker', async () => {
     const { port, sent } = bridge(attackEngine());
     const client = new WorkerEngineClient(port);
     const s = { ...sample('c'), instruction: 'Write a haiku about the first snow of winter.' };
     const opts = { attacks: ['checklist'], template: 'plain' as const };
     let queries = 0;
-    const remote = await createAttackSource(client, { ...opts, onQuery: () => queries++ }).variants(s, { seed: 3, k: 1 });
-    const local = await createLocalAttackSource(attackEngine(), opts).variants(s, { seed: 3, k: 1 });
+    const [remote] = await attackSamples(client, { samples: [s], k: 1, seed: 3, options: opts }, (p) => (queries = p.queries));
+    const local = await createAttackSource(attackEngine(), opts).variants(s, { seed: 3, k: 1 });
     expect(remote).toEqual(local);
-    expect(remote.length).toBe(1);
+    expect(remote!.length).toBe(1);
     expect(queries).toBeGreaterThan(0);
     expect(new Set(sent.map((m) => (m as { method: string }).method))).toEqual(new Set(['attack']));
   });

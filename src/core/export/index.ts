@@ -66,10 +66,15 @@ export function toJsonlLine(row: ExportRow): string {
 
 /** JSONL lines for a batch of rows, each ending with a newline: one part of the export Blob. */
 export function jsonlPart(rows: readonly ExportRow[]): string {
+  return linesPart(rows, toJsonlLine, '\n');
+}
+
+/** One part of a line-based export: each row's line followed by `eol` ('' for no rows). */
+function linesPart(rows: readonly ExportRow[], line: (row: ExportRow) => string, eol: string): string {
   if (rows.length === 0) return '';
   const lines: string[] = new Array<string>(rows.length);
-  for (let i = 0; i < rows.length; i++) lines[i] = toJsonlLine(rows[i]!);
-  return lines.join('\n') + '\n';
+  for (let i = 0; i < rows.length; i++) lines[i] = line(rows[i]!);
+  return lines.join(eol) + eol;
 }
 
 const NUMBER_LITERAL = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -142,10 +147,7 @@ export function csvRow(row: ExportRow, header: string[]): string {
 
 /** CSV lines for a batch of rows (cells in `header` order), each ending with CRLF: one part of the export Blob. */
 export function csvPart(rows: readonly ExportRow[], header: string[]): string {
-  if (rows.length === 0) return '';
-  const lines: string[] = new Array<string>(rows.length);
-  for (let i = 0; i < rows.length; i++) lines[i] = csvRow(rows[i]!, header);
-  return lines.join(CSV_EOL) + CSV_EOL;
+  return linesPart(rows, (row) => csvRow(row, header), CSV_EOL);
 }
 
 /** The CSV document as parts: the header line, then one part per `batch` rows. */
