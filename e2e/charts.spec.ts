@@ -1,4 +1,4 @@
-// Charts and score filters (issue #5): histograms, the IFD × AIFD scatter with brushing, per-attack
+// Charts and score filters: histograms, the IFD × AIFD scatter with brushing, per-attack
 // AIFD rise, acceptance; range filters on every score column, score sorts, persistence; and a
 // 100k-sample test that brushes, filters and sorts while watching that the main thread never freezes.
 // How long each step's tasks take is measured by `npm run bench:ui` (scripts/bench-ui.ts), not here.

@@ -126,13 +126,16 @@ test('the ? overlay lists every action with its keys and closes with Escape or ?
   await expect(overlay).toBeVisible();
   await expect(overlay).toHaveAttribute('data-testid', 'shortcuts-overlay');
   const row = (id: string) => overlay.locator(`[data-action-id="${id}"]`);
-  await expect(overlay.getByTestId('shortcut-row')).toHaveCount(13);
+  await expect(overlay.getByTestId('shortcut-row')).toHaveCount(18);
   await expect(row('next')).toContainText('Next sample');
   await expect(row('next').locator('kbd')).toHaveText(['j']);
   await expect(row('undo').locator('kbd')).toHaveText(['u', /Ctrl|⌘/, 'Z']);
   await expect(row('redo').locator('kbd')).toHaveText(['Shift', 'U', /Ctrl|⌘/, 'Shift', 'Z']);
   await expect(row('accept').locator('kbd')).toHaveText(['a']);
   await expect(row('showShortcuts').locator('kbd')).toHaveText(['?']);
+  // The policy review queue's actions are listed too (they act only while a review is open).
+  await expect(row('reviewAccept').locator('kbd')).toHaveText(['p']);
+  await expect(row('reviewStop').locator('kbd')).toHaveText(['q']);
   // The dialog is modal: other shortcuts do nothing while it is open.
   await page.keyboard.press('a');
   await page.keyboard.press('j');

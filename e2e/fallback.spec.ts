@@ -1,13 +1,12 @@
 import { expect, test, type Worker } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { openApp, readDownload } from './helpers';
+import { openApp, readDownload, startScoring } from './helpers';
 
 // A WebGPU failure in the middle of a run (here: every GPU read-back starts failing, as when the
 // device is lost) must not fail the run: the model worker continues on WASM, the run bar says
 // so, and every sample gets its scores.
 test.describe.configure({ timeout: 400_000 });
 
-const MODEL = 'llama2c-stories260K';
 const N = 16;
 
 test('a WebGPU failure mid-run falls back to WASM with a visible notice; the run completes', async ({ page }) => {
@@ -19,11 +18,7 @@ test('a WebGPU failure mid-run falls back to WASM with a visible notice; the run
   await openApp(page, { demo: false });
   await page.getByTestId('dataset-file-input').setInputFiles({ name: 'few.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(lines.join('\n') + '\n') });
   await expect(page.getByTestId('row-count')).toHaveText(String(N));
-  await page.getByTestId('score-open').click();
-  await page.getByTestId('score-model').selectOption(`local:${MODEL}`);
-  await page.getByTestId('score-device').selectOption('webgpu');
-  await page.getByTestId('score-dtype').selectOption('fp32');
-  await page.getByTestId('score-start').click();
+  await startScoring(page, { device: 'webgpu' });
 
   // Loaded and running on WebGPU (SwiftShader here): now the GPU "goes away".
   await expect(page.getByTestId('score-status')).toHaveAttribute('data-status', 'running', { timeout: 240_000 });

@@ -5,7 +5,7 @@ import { CHROMIUM_ARGS } from '../playwright.config';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fixture, loadFile, openApp, readStore, storedScores } from './helpers';
+import { fixture, loadFile, openApp, readStore, startScoring, storedScores } from './helpers';
 
 test.describe.configure({ timeout: 300_000 });
 
@@ -307,11 +307,7 @@ test('a crash during a scoring run: the run comes back paused (no crash loop), i
   writeFileSync(file, Array.from({ length: 400 }, (_, i) => JSON.stringify({ instruction: `Tell a story about the number ${i}.`, input: '', output: `Once upon a time there was ${i}, and it was happy.` })).join('\n'));
   await loadFile(page, file);
   await expect(page.getByTestId('row-count')).toHaveText('400');
-  await page.getByTestId('score-open').click();
-  await page.getByTestId('score-model').selectOption('local:llama2c-stories260K');
-  await page.getByTestId('score-device').selectOption('wasm');
-  await page.getByTestId('score-dtype').selectOption('fp32');
-  await page.getByTestId('score-start').click();
+  await startScoring(page);
   const status = () => page.getByTestId('score-status');
   await expect(status()).toHaveAttribute('data-status', 'running', { timeout: 120_000 });
   await expect.poll(async () => Number(await status().getAttribute('data-done')), { timeout: 120_000 }).toBeGreaterThan(0);

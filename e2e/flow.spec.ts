@@ -1,8 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
-import { fixture, openApp, readDownload } from './helpers';
+import { configureScoring, fixture, LOCAL_EMBEDDER, openApp, readDownload } from './helpers';
 
-// Issue #5's whole curation flow in one browser session, with the real local models: score with
+// The whole curation flow in one browser session, with the real local models: score with
 // attacks, open a sample and see its diffs, decide five samples by keyboard, undo one, bulk-reject
 // a score range, reload and find every decision, export and verify decisions and scores.
 // Screenshots of the main views are kept in test-results/screenshots/.
@@ -56,14 +56,7 @@ test('score with attacks, review the diffs, decide by keyboard, undo, bulk-rejec
   await expect(page.getByTestId('row-count')).toHaveText('8');
 
   // Score with two attacks (local llama2c + USE-lite embedder, WASM).
-  await page.getByTestId('score-open').click();
-  await page.getByTestId('score-model').selectOption('local:llama2c-stories260K');
-  await page.getByTestId('score-device').selectOption('wasm');
-  await page.getByTestId('score-dtype').selectOption('fp32');
-  await page.getByTestId('attack-textbugger').check();
-  await page.getByTestId('attack-checklist').check();
-  await page.getByTestId('score-variants').fill('2');
-  await page.getByTestId('score-embed-model').selectOption('local:universal-sentence-encoder-lite');
+  await configureScoring(page, { attacks: ['textbugger', 'checklist'], variants: 2, embedModel: LOCAL_EMBEDDER });
   await page.screenshot({ path: `${SHOTS}/flow-score-settings.png` });
   await page.getByTestId('score-start').click();
   await expect(page.getByTestId('score-status')).toHaveAttribute('data-status', /done|error/, { timeout: 240_000 });

@@ -61,3 +61,48 @@ export function readStore<T>(page: Page, store: string): Promise<T[]> {
 export async function storedScores(page: Page): Promise<string[]> {
   return (await readStore<{ sampleId: string; result: { scores: { s_a_given_q: number } } }>(page, 'scores')).map((r) => `${r.sampleId}:${r.result.scores.s_a_given_q}`);
 }
+
+/** The local models the specs score with (served from ../shared/models). */
+export const LOCAL_MODEL = 'llama2c-stories260K';
+export const LOCAL_EMBEDDER = 'universal-sentence-encoder-lite';
+
+export interface ScoringSetup {
+  /** A local model (default LOCAL_MODEL), or a hub id loaded from `host` with the panel's hub fields. */
+  model?: string | { hub: string; host: string };
+  device?: 'wasm' | 'webgpu' | 'auto';
+  dtype?: string;
+  /** Attacks to check, in this order. */
+  attacks?: string[];
+  /** Variants per sample (the field appears once an attack is checked). */
+  variants?: number;
+  /** A local embedding model. */
+  embedModel?: string;
+}
+
+/**
+ * Opens the scoring panel and sets a run up, without starting it: the model, device and dtype, then
+ * the attacks, variants per sample and embedder. Callers add what else they need and press
+ * `score-start` (see startScoring).
+ */
+export async function configureScoring(page: Page, setup: ScoringSetup = {}): Promise<void> {
+  const { model = LOCAL_MODEL, device = 'wasm', dtype = 'fp32', attacks = [], variants, embedModel } = setup;
+  await page.getByTestId('score-open').click();
+  if (typeof model === 'string') {
+    await page.getByTestId('score-model').selectOption(`local:${model}`);
+  } else {
+    await page.getByTestId('score-hub-host').fill(model.host);
+    await page.getByTestId('score-hub-id').fill(model.hub);
+    await page.getByRole('button', { name: 'Use' }).click();
+  }
+  await page.getByTestId('score-device').selectOption(device);
+  await page.getByTestId('score-dtype').selectOption(dtype);
+  for (const attack of attacks) await page.getByTestId(`attack-${attack}`).check();
+  if (variants !== undefined) await page.getByTestId('score-variants').fill(String(variants));
+  if (embedModel !== undefined) await page.getByTestId('score-embed-model').selectOption(`local:${embedModel}`);
+}
+
+/** configureScoring, then starts the run. */
+export async function startScoring(page: Page, setup: ScoringSetup = {}): Promise<void> {
+  await configureScoring(page, setup);
+  await page.getByTestId('score-start').click();
+}

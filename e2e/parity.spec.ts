@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openApp, readDownload } from './helpers';
+import { openApp, readDownload, startScoring } from './helpers';
 
 // The same 20 demo samples scored in the browser on WASM, on WebGPU (SwiftShader here) and by the
 // CLI on onnxruntime-node must agree on s(A|Q) and s(A) within 1e-4 (fp32 llama2c-stories260K).
@@ -31,11 +31,7 @@ async function scoreInBrowser(page: Page, device: 'wasm' | 'webgpu'): Promise<Sc
   await openApp(page, { demo: false });
   await page.getByTestId('dataset-file-input').setInputFiles(input);
   await expect(page.getByTestId('row-count')).toHaveText('20');
-  await page.getByTestId('score-open').click();
-  await page.getByTestId('score-model').selectOption(`local:${MODEL}`);
-  await page.getByTestId('score-device').selectOption(device);
-  await page.getByTestId('score-dtype').selectOption('fp32');
-  await page.getByTestId('score-start').click();
+  await startScoring(page, { model: MODEL, device });
   await expect(page.getByTestId('score-status')).toHaveAttribute('data-status', /done|error/, { timeout: 540_000 });
   await expect(page.getByTestId('score-error')).toHaveCount(0);
   await expect(page.getByTestId('engine-device')).toContainText(device.toUpperCase());

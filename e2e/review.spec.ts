@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parquetReadObjects } from 'hyparquet';
-import { openApp } from './helpers';
+import { configureScoring, LOCAL_EMBEDDER, openApp } from './helpers';
 
 // The review view (variants beside the original with diffs), selection policies (preview, apply as
 // one undoable step, review one by one) and exports (JSONL, CSV, Parquet + summary card), on a
@@ -380,6 +380,12 @@ test('policies: review proposals one by one (accept, override, skip)', async ({ 
   await bar.getByTestId('review-skip').click();
   await expect(bar.getByTestId('review-progress')).toHaveText(`4 of ${queue.length}`);
   await expect(page.getByTestId('sample-detail')).toContainText(`id ${queue[3]!.id}`);
+  // The same actions from the keyboard (the action registry): b goes back, n skips again.
+  await page.keyboard.press('b');
+  await expect(bar.getByTestId('review-progress')).toHaveText(`3 of ${queue.length}`);
+  await expect(page.getByTestId('sample-detail')).toContainText(`id ${queue[2]!.id}`);
+  await page.keyboard.press('n');
+  await expect(bar.getByTestId('review-progress')).toHaveText(`4 of ${queue.length}`);
   await bar.getByTestId('review-stop').click();
   await expect(bar).toHaveCount(0);
 
@@ -396,15 +402,9 @@ test('sample view with real attacks and generated outputs: output under Q beside
   await openApp(page, { demo: false });
   await page.getByTestId('dataset-file-input').setInputFiles('e2e/fixtures/alpaca.jsonl');
   await expect(page.getByTestId('row-count')).toHaveText('8');
-  await page.getByTestId('score-open').click();
-  await page.getByTestId('score-model').selectOption('local:llama2c-stories260K');
-  await page.getByTestId('score-device').selectOption('wasm');
-  await page.getByTestId('score-dtype').selectOption('fp32');
-  await page.getByTestId('attack-textbugger').check();
-  await page.getByTestId('attack-checklist').check();
-  await page.getByTestId('score-variants').fill('2');
+  await configureScoring(page, { attacks: ['textbugger', 'checklist'], variants: 2 });
   await page.getByLabel(/Output-embedding consistency/).check();
-  await page.getByTestId('score-embed-model').selectOption('local:universal-sentence-encoder-lite');
+  await page.getByTestId('score-embed-model').selectOption(`local:${LOCAL_EMBEDDER}`);
   await page.getByLabel('Generated tokens').fill('8');
   await page.getByTestId('score-start').click();
   await expect(page.getByTestId('score-status')).toHaveAttribute('data-status', /done|error/, { timeout: 240_000 });

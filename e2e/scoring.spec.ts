@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { openApp, readDownload, storedScores } from './helpers';
+import { LOCAL_EMBEDDER, openApp, readDownload, startScoring, storedScores } from './helpers';
 
 test.describe.configure({ timeout: 300_000 });
 
@@ -12,24 +12,10 @@ async function waitForRun(page: Page) {
   await expect(page.getByTestId('score-status')).toHaveAttribute('data-status', 'done');
 }
 
-async function startScoring(page: Page, opts: { source: 'local' | 'hub'; device?: 'wasm' | 'webgpu' | 'auto'; dtype?: string }) {
-  await page.getByTestId('score-open').click();
-  if (opts.source === 'local') {
-    await page.getByTestId('score-model').selectOption(`local:${MODEL}`);
-  } else {
-    // The real hub-loading code, pointed at the preview server's mirror of ../shared/models.
-    await page.getByTestId('score-hub-host').fill(new URL('/hf/', page.url()).href);
-    await page.getByTestId('score-hub-id').fill(MODEL);
-    await page.getByRole('button', { name: 'Use' }).click();
-  }
-  await page.getByTestId('score-device').selectOption(opts.device ?? 'wasm');
-  await page.getByTestId('score-dtype').selectOption(opts.dtype ?? 'fp32');
-  await page.getByTestId('score-start').click();
-}
 
 test('scores the demo data with a model from the local server and shows scores in the table', async ({ page }) => {
   await openApp(page);
-  await startScoring(page, { source: 'local' });
+  await startScoring(page, { model: MODEL });
   await waitForRun(page);
   await expect(page.getByTestId('engine-device')).toContainText('WASM');
   const ifd = await page.getByTestId('cell-ifd').allTextContents();
@@ -66,7 +52,8 @@ test('scores the demo data with a model from the local server and shows scores i
 
 test('loads the model through the hub URL layout and resumes after a reload mid-run without re-scoring', async ({ page }) => {
   await openApp(page);
-  await startScoring(page, { source: 'hub' });
+  // The real hub-loading code, pointed at the preview server's mirror of ../shared/models.
+  await startScoring(page, { model: { hub: MODEL, host: new URL('/hf/', page.url()).href } });
   // Wait until some, but not all, samples are scored, then reload.
   await expect(page.getByTestId('score-status')).toHaveAttribute('data-status', 'running', { timeout: 120_000 });
   await expect.poll(async () => Number(await page.getByTestId('score-status').getAttribute('data-done')), { timeout: 120_000 }).toBeGreaterThan(0);
@@ -99,15 +86,7 @@ test('prompt attacks run inside the scoring run: variants, AIFD and consistency 
   await openApp(page, { demo: false });
   await page.getByTestId('dataset-file-input').setInputFiles('e2e/fixtures/alpaca.jsonl');
   await expect(page.getByTestId('row-count')).toHaveText('8');
-  await page.getByTestId('score-open').click();
-  await page.getByTestId('score-model').selectOption(`local:${MODEL}`);
-  await page.getByTestId('score-device').selectOption('wasm');
-  await page.getByTestId('score-dtype').selectOption('fp32');
-  await page.getByTestId('attack-textbugger').check();
-  await page.getByTestId('attack-checklist').check();
-  await page.getByTestId('score-variants').fill('2');
-  await page.getByTestId('score-embed-model').selectOption('local:universal-sentence-encoder-lite');
-  await page.getByTestId('score-start').click();
+  await startScoring(page, { model: MODEL, attacks: ['textbugger', 'checklist'], variants: 2, embedModel: LOCAL_EMBEDDER });
   await waitForRun(page);
   const attackRate = Number(await page.getByTestId('score-attack-rate').getAttribute('data-rate'));
   expect(attackRate).toBeGreaterThan(0);

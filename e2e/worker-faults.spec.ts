@@ -7,11 +7,10 @@
 // same path a real crash takes.
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { storedScores } from './helpers';
+import { startScoring, storedScores } from './helpers';
 
 test.describe.configure({ timeout: 400_000 });
 
-const MODEL = 'llama2c-stories260K';
 const N = 160; // 5 chunks of 32: the kill lands while later chunks are still to come
 
 async function runState(page: Page) {
@@ -33,11 +32,7 @@ test('the model worker is killed mid-run: the run stops with an error and Resume
   await page.goto('/?nodemo&testhooks');
   await page.getByTestId('dataset-file-input').setInputFiles({ name: 'many.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(rows.join('\n') + '\n') });
   await expect(page.getByTestId('row-count')).toHaveText(String(N));
-  await page.getByTestId('score-open').click();
-  await page.getByTestId('score-model').selectOption(`local:${MODEL}`);
-  await page.getByTestId('score-device').selectOption('wasm');
-  await page.getByTestId('score-dtype').selectOption('fp32');
-  await page.getByTestId('score-start').click();
+  await startScoring(page);
 
   // Some chunks are scored, others not yet: kill the worker now.
   await expect(page.getByTestId('score-status')).toHaveAttribute('data-status', 'running', { timeout: 240_000 });

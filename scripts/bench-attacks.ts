@@ -1,4 +1,4 @@
-// Measured check of the prompt attacks (issue #4): for each attack, the greedy word-importance
+// Measured check of the prompt attacks: for each attack, the greedy word-importance
 // search against the scoring model versus random perturbations of the same kind with the same edit
 // budget, on the demo data with llama2c-stories260K (fp32) and the USE-lite embedder, both in the
 // CLI runtime (onnxruntime-node). Prints mean AIFD and mean aifd_gap of each method, how often the
@@ -11,7 +11,7 @@ import { ATTACK_NAMES, generateVariants, randomVariants, type AttackName, type A
 import { bytesSource, ingest } from '../src/core/ingest';
 import type { Sample } from '../src/core/types';
 import { createAttackScorer } from '../src/engine/attackSource';
-import { TransformersEngine } from '../src/engine/transformersEngine';
+import { TransformersEngine } from '../src/engine/transformers';
 
 const MODELS = path.resolve(process.env.QUARRY_MODELS_DIR ?? '../shared/models');
 
@@ -33,8 +33,8 @@ async function loadDemo(n: number): Promise<Sample[]> {
 async function main() {
   const nSamples = Number(arg('samples', '30'));
   const seed = Number(arg('seed', '1'));
-  // Paraphrase needs an instruct model (llama2c writes stories) and masked-LM a masked model: not measured here.
-  const attacks = arg('attacks', ATTACK_NAMES.filter((a) => a !== 'paraphrase' && a !== 'masked-lm').join(',')).split(',') as AttackName[];
+  // Paraphrase needs an instruct model (llama2c writes stories): not measured here.
+  const attacks = arg('attacks', ATTACK_NAMES.filter((a) => a !== 'paraphrase').join(',')).split(',') as AttackName[];
   const engine = new TransformersEngine();
   await engine.load({
     model: { kind: 'local', root: MODELS, id: 'llama2c-stories260K' },

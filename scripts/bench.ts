@@ -1,4 +1,4 @@
-// Scoring benchmark (issue #3): samples/s of the full scoring pipeline versus a one-sample-at-a-time
+// Scoring benchmark: samples/s of the full scoring pipeline versus a one-sample-at-a-time
 // baseline, side by side in ONE run, in three runtimes:
 //   - CLI runtime: TransformersEngine on onnxruntime-node (this process);
 //   - browser, WASM and WebGPU: headless Chromium (/usr/bin/chromium) on a Vite dev server started
@@ -36,7 +36,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { checklistCandidates, makeRng, stresstestCandidates } from '../src/core/attacks';
 import { makeTemplate } from '../src/core/templates';
 import type { Sample } from '../src/core/types';
-import { TransformersEngine } from '../src/engine/transformersEngine';
+import { TransformersEngine } from '../src/engine/transformers';
 import type { DevicePreference, LoadInfo, ScoreItem, ScoreRequest, ScoreResult } from '../src/engine/types';
 import { CHROMIUM_ARGS } from '../playwright.config';
 

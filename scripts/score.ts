@@ -1,4 +1,4 @@
-// Quarry scoring CLI (issue #3).
+// Quarry scoring CLI: scores (and optionally attacks) every record of a file offline.
 //
 //   npm run score -- --in data.jsonl --out scored.jsonl --model ../shared/models/llama2c-stories260K
 //     [--embed-model DIR_OR_ID] [--template alpaca|plain|chat] [--dtype fp32|fp16|q8|q4]
@@ -39,14 +39,13 @@ import { env as transformersEnv } from '@huggingface/transformers';
 import { pathToFileURL } from 'node:url';
 import { ingest, bytesSource } from '../src/core/ingest';
 import type { IngestedRow } from '../src/core/ingest';
-import { toJsonlLine } from '../src/core/export';
-import type { QuarryRecordMeta } from '../src/core/types';
+import { scoredRowsPart } from '../src/core/export';
 import { isTemplateName, type TemplateName } from '../src/core/templates';
 import { inShard, parseShard } from '../src/core/scoring/planner';
 import { noVariants, withVariants, type VariantSource } from '../src/core/scoring/variants';
 import { createAttackSource, validateAttackNames } from '../src/engine/attackSource';
-import { TransformersEngine } from '../src/engine/transformersEngine';
-import { DTYPES, type DType, type ModelSource, type ScoreResult } from '../src/engine/types';
+import { TransformersEngine } from '../src/engine/transformers';
+import { DTYPES, type DType, type ModelSource } from '../src/engine/types';
 
 export interface CliOptions {
   in: string;
@@ -373,28 +372,6 @@ function removeTemp(tmp: string): void {
   liveTempFiles.delete(tmp);
 }
 
-/**
- * One output line: the input record exactly as read (its source text when it has one: key order,
- * number spellings and integers beyond 2^53 kept) with "quarry" as its last member — the app's
- * JSONL export writer (core/export toJsonlLine).
- */
-function recordLine(row: IngestedRow, m: QuarryRecordMeta): string {
-  return `${toJsonlLine({ raw: row.raw, rawText: row.rawText, meta: m })}\n`;
-}
-
-function meta(r: ScoreResult, model: string, template: string): QuarryRecordMeta {
-  const m: QuarryRecordMeta = {
-    id: r.id,
-    model,
-    template,
-    scores: r.error ? null : r.scores,
-    variants: r.variants,
-    decision: null,
-  };
-  if (r.truncated) m.truncated = true;
-  return m;
-}
-
 /** Prompt attacks searched against the loaded model; they need the embedder for the meaning constraint. */
 function attackSource(engine: TransformersEngine, o: CliOptions): VariantSource {
   if (o.attacks.length === 0 || o.variants === 0) return noVariants;
@@ -450,7 +427,6 @@ async function scoreToOutput(
 
   const bytes = readFileSync(o.in);
   const out = openOutput();
-  const write = (line: string) => out.write(line);
   const tty = process.stderr.isTTY === true;
   let lastTick = 0;
   let pending: IngestedRow[] = [];
@@ -482,8 +458,10 @@ async function scoreToOutput(
     for (let i = 0; i < rows.length; i++) {
       const r = results[i]!;
       if (r.error) log(`\n[score] line ${rows[i]!.sample.line}: not scored: ${r.error}\n`);
-      await write(recordLine(rows[i]!, meta(r, info.model, o.template)));
     }
+    // every input record exactly as read (its source text when it has one) with "quarry" as its last
+    // member: the app's JSONL export path (core/export), so both write the same bytes for a record
+    await out.write(scoredRowsPart(rows, results, { model: info.model, template: o.template }));
     scored += rows.length;
     const dt = (performance.now() - tScore) / 1000;
     if (!o.quiet) log(`${tty ? '\r' : ''}[score] ${scored} samples, ${(scored / dt).toFixed(1)} samples/s${tty ? '          ' : '\n'}`);

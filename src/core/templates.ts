@@ -1,4 +1,4 @@
-// Prompt templates for teacher-forced scoring (issue #3). Pure: no model runtime.
+// Prompt templates for teacher-forced scoring. Pure: no model runtime.
 //
 // Every rendering returns the full text AND the character span of the response inside it, so
 // that the response tokens can be found from the joint tokenization (see metrics/spans.ts).

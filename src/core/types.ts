@@ -87,7 +87,7 @@ export class IngestFatalError extends Error {
 
 export type Decision = 'accepted' | 'rejected' | 'undecided';
 
-/** Per-sample scores (issue #3); `null` where not computed. */
+/** Per-sample scores (docs/metrics.md); `null` where not computed. */
 export interface SampleScores {
   s_a_given_q: number | null;
   s_a: number | null;
@@ -111,7 +111,14 @@ export const SCORE_KEYS = [
   'aifd_gap',
   'dist_consistency',
   'embed_consistency',
-] as const satisfies readonly (keyof SampleScores)[];
+] as const satisfies readonly ScoreKey[];
+
+/** A per-sample score (a field of SampleScores): a table column, sortable and filterable by range. */
+export type ScoreKey = keyof SampleScores;
+
+// Compile-time check that SCORE_KEYS lists every field of SampleScores (columns, filters, exports rely on it).
+type AssertTrue<T extends true> = T;
+type ScoreKeysComplete = AssertTrue<[Exclude<ScoreKey, (typeof SCORE_KEYS)[number]>] extends [never] ? true : false>;
 
 export interface EditOp {
   /** Character offsets in the original instruction. */

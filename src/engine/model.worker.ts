@@ -2,7 +2,7 @@
 // Start it with createModelWorker() from ./client.ts (Vite bundles it as an ES module worker).
 
 import * as ORT from 'onnxruntime-web/webgpu';
-import { TransformersEngine } from './transformersEngine';
+import { TransformersEngine } from './transformers';
 import { installChainGuard } from './ortChainGuard';
 import { installWebGpuTrigPatch } from './webgpuSessionPatch';
 import { serveEngine } from './workerHost';

@@ -1,4 +1,4 @@
-// The model engine interface (issue #3). One interface, two implementations:
+// The model engine interface. One interface, two implementations:
 //   - TransformersEngine (src/engine/transformersEngine.ts): runs in Node (CLI, tests) or inside
 //     the model Web Worker;
 //   - WorkerEngineClient (src/engine/client.ts): the UI thread's proxy to that worker.

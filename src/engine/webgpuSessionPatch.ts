@@ -1,9 +1,9 @@
 // Browser only (imported by the model worker). WGSL's sin/cos are allowed 2^-11 absolute error, and
 // LLaMA-style graphs compute rotary embeddings in-graph with Cos/Sin, so WebGPU scores would drift
 // ~1e-3 from CPU. Every WebGPU session is therefore created from a graph whose top-level Cos/Sin
-// nodes were rewritten into exact-op polynomials (see onnxTrigPatch.ts). Sessions on other
+// nodes were rewritten into exact-op polynomials (see onnx/trigPatch.ts). Sessions on other
 // execution providers get the model bytes unchanged.
-import { patchTrigForGpu } from './onnxTrigPatch';
+import { patchTrigForGpu } from './onnx/trigPatch';
 
 type CreateFn = (model: unknown, options?: { executionProviders?: readonly (string | { name: string })[] }) => Promise<unknown>;
 

@@ -1,31 +1,10 @@
-// IndexedDB schema (Dexie). Used from the main thread (decisions, view state: small writes as they
-// happen) and from the data worker (bulk sample/raw writes during ingest, reads for restore/export).
+// IndexedDB schema (Dexie): the stored records. Used from the main thread (decisions, view state:
+// small writes as they happen) and from the data worker (bulk sample/raw writes during ingest, reads
+// for restore/export). The plain data they embed (ViewState, ScoringState) is defined in core/.
 import Dexie, { type Table } from 'dexie';
+import type { ScoringState } from '../core/scoringConfig';
 import type { Decision, DatasetShape, FieldMapping, IngestIssue, RawRecord, Sample, SourceFormat } from '../core/types';
-
-/** A per-sample score (a field of SampleScores): sortable and filterable by range. */
-export type ScoreKey = keyof import('../core/types').SampleScores;
-
-export type SortKey = 'index' | 'instruction' | 'response' | 'instructionLength' | 'responseLength' | 'decision' | ScoreKey;
-
-/** An inclusive range on one score; a null bound is open. Samples without that score never match. */
-export interface ScoreRange {
-  min: number | null;
-  max: number | null;
-}
-
-export type RangeFilters = Partial<Record<ScoreKey, ScoreRange>>;
-
-export interface ViewState {
-  filter: string;
-  sort: { key: SortKey; dir: 'asc' | 'desc' };
-  /** Score range filters (set in the column headers or by brushing the charts), applied with `filter`. */
-  ranges: RangeFilters;
-  selectedId: string | null;
-  scrollTop: number;
-}
-
-export const DEFAULT_VIEW: ViewState = { filter: '', sort: { key: 'index', dir: 'asc' }, ranges: {}, selectedId: null, scrollTop: 0 };
+import type { ViewState } from '../core/view';
 
 export interface SessionRecord {
   id: string;
@@ -79,51 +58,6 @@ export interface StoredDecision {
   sampleId: string;
   decision: Exclude<Decision, 'undecided'>;
   at: number;
-}
-
-/** What a scoring run was asked to do; stored with the session so a reload resumes the same run. */
-export interface ScoringConfig {
-  /** Where the causal LM comes from. A picked folder cannot be reopened after reload without asking. */
-  model: { kind: 'hub'; id: string; remoteHost: string } | { kind: 'local'; id: string } | { kind: 'files'; id: string };
-  dtype: 'fp32' | 'fp16' | 'q8' | 'q4' | 'auto';
-  device: 'auto' | 'webgpu' | 'wasm';
-  template: 'alpaca' | 'plain' | 'chat';
-  maxTokens: number;
-  batchSize: number;
-  /** Adversarial variants per sample (0 until attacks are chosen). */
-  variants: number;
-  attacks: string[];
-  seed: number;
-  /** Output-embedding consistency (generation): optional because it costs most. */
-  embedConsistency: boolean;
-  embedModel: ScoringConfig['model'] | null;
-  generateTokens: number;
-}
-
-export const DEFAULT_HUB = 'https://huggingface.co/';
-
-export const DEFAULT_SCORING: ScoringConfig = {
-  model: { kind: 'hub', id: 'onnx-community/SmolLM2-135M-Instruct', remoteHost: DEFAULT_HUB },
-  dtype: 'auto',
-  device: 'auto',
-  template: 'alpaca',
-  maxTokens: 512,
-  batchSize: 8,
-  variants: 0,
-  attacks: [],
-  seed: 1,
-  embedConsistency: false,
-  embedModel: null,
-  generateTokens: 32,
-};
-
-export interface ScoringState {
-  config: ScoringConfig;
-  /** 'running' when the page was closed mid-run: the next load resumes it. */
-  status: 'running' | 'paused' | 'done';
-  /** Model and template as the engine reported them (stored with the scores). */
-  modelName: string | null;
-  startedAt: number;
 }
 
 /** Scores of one sample under the session's scoring run. */

@@ -16,7 +16,8 @@
 // Replaying is idempotent: every write only puts rows, deletes rows by key, or deletes a range of
 // history rows that the same or a later write fills again. Replaying the journal, a suffix of all
 // writes in order, therefore ends in the same state whether or not some of it had already committed.
-import type { QuarryDB, StoredDecision, StoredHistoryStep, ViewState } from './db';
+import type { ViewState } from '../core/view';
+import type { QuarryDB, StoredDecision, StoredHistoryStep } from './db';
 
 export interface HistoryWrite {
   /** The step to store, with its new state. */

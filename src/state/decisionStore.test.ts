@@ -2,7 +2,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { getDb, type StoredHistoryStep } from '../persist/db';
-import { HISTORY_LIMITS, historyReady, pushStep, stacksFromRows, toHistoryRow, useDecisionStore, type HistoryStep } from './decisionStore';
+import { HISTORY_LIMITS, historyReady, nextSeq, pushStep, stacksFromRows, toHistoryRow, useDecisionStore, type HistoryStep } from './decisionStore';
 
 const diff = (label: string, n = 1) => ({ label, changes: Array.from({ length: n }, (_, i) => ({ id: `${label}${i}`, from: 'undecided' as const, to: 'accepted' as const })) });
 const step = (seq: number, n = 1): HistoryStep => ({ seq, ...diff(`s${seq}-`, n) });
@@ -26,6 +26,15 @@ describe('pushStep', () => {
     expect(r.undo.map((s) => s.seq)).toEqual([2]);
     const huge = pushStep([], diff('huge', 50), { steps: 100, changes: 10 });
     expect(huge.undo).toHaveLength(1);
+  });
+});
+
+describe('nextSeq', () => {
+  it('numbers above the undo top, every redo step and the highest seq used', () => {
+    expect(nextSeq([], [])).toBe(0);
+    expect(nextSeq([step(0), step(1)], [])).toBe(2);
+    expect(nextSeq([step(0)], [step(4), step(3)])).toBe(5);
+    expect(nextSeq([step(0)], [], 7)).toBe(8);
   });
 });
 
@@ -79,15 +88,66 @@ describe('history persistence', () => {
     await store().redo();
     expect(store().decisions).toEqual({ a: 'accepted', b: 'rejected', c: 'rejected', d: 'accepted' });
 
-    // A new decision drops the redo stack, in memory and on disk.
+    // A new decision drops the redo stack, in memory and on disk; it is numbered above the step it
+    // replaces (2), so a step number never names two steps.
     await store().undo();
-    await store().decide(['e'], 'rejected', 'Reject');
+    expect(await store().decide(['e'], 'rejected', 'Reject')).toBe(3);
     expect(store().redoStack).toEqual([]);
     expect((await rows(sid)).map((r) => [r.seq, r.state, r.label])).toEqual([
       [0, 'done', 'Accept'],
       [1, 'done', 'Reject filtered'],
-      [2, 'done', 'Reject'],
+      [3, 'done', 'Reject'],
     ]);
+  });
+
+  it('decide names the step it recorded; undoStep undoes that step only while it is the latest', async () => {
+    const sid = 'marks-1';
+    await getDb().sessions.put({ id: sid } as never);
+    store().reset(sid, {});
+    await historyReady();
+    const a = await store().decideMany([{ ids: ['a', 'b'], to: 'accepted' }], 'Policy');
+    expect(a).toBe(0);
+    expect(await store().decide(['a'], 'accepted')).toBeNull(); // nothing changed: no step
+    const b = await store().decide(['c'], 'rejected', 'Policy'); // same label, another step
+    expect(b).toBe(1);
+    expect(store().canUndo()).toBe(true);
+    expect(store().canUndo(a!)).toBe(false);
+    expect(await store().undoStep(a!)).toBe(false);
+    expect(store().decisions).toEqual({ a: 'accepted', b: 'accepted', c: 'rejected' });
+    expect(store().canUndo(b!)).toBe(true);
+    expect(await store().undoStep(b!)).toBe(true);
+    expect(store().canUndo(a!)).toBe(true);
+    expect(await store().undoStep(a!)).toBe(true);
+    expect(store().decisions).toEqual({});
+    expect(store().canUndo()).toBe(false);
+
+    // Redone, a step is the latest again under the same id.
+    await store().redo();
+    expect(store().canUndo(a!)).toBe(true);
+    // After a reload, new steps are numbered above every stored one (the redo row 1 included).
+    store().reset(null, {});
+    store().reset(sid, { a: 'accepted', b: 'accepted' });
+    expect(await store().decide(['d'], 'accepted')).toBe(2);
+    expect(store().canUndo(a!)).toBe(false);
+  });
+
+  it('a step whose write failed leaves its number unused', async () => {
+    const sid = 'marks-2';
+    const db = getDb();
+    await db.sessions.put({ id: sid } as never);
+    store().reset(sid, {});
+    await historyReady();
+    expect(await store().decide(['a'], 'accepted')).toBe(0);
+    await store().undo(); // step 0 on the redo stack
+    const original = db.transaction.bind(db);
+    (db as unknown as { transaction: unknown }).transaction = () => Promise.reject(new DOMException('Quota exceeded', 'QuotaExceededError'));
+    try {
+      await expect(store().decide(['b'], 'accepted')).rejects.toThrow(/quota/i); // step 1, rolled back
+    } finally {
+      (db as unknown as { transaction: unknown }).transaction = original;
+    }
+    expect(store().undoStack).toEqual([]);
+    expect(await store().decide(['c'], 'accepted')).toBe(2);
   });
 
   it('keeps at most the step limit on disk', async () => {

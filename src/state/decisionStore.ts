@@ -8,6 +8,12 @@
 // deletes the redo rows and adds one. The history is read back when a session is activated (`reset`);
 // actions that arrive meanwhile wait for it. At most HISTORY_LIMITS.steps steps (and about
 // HISTORY_LIMITS.changes sample changes) are kept per session: older steps are forgotten.
+//
+// Step ids: each step's `seq` (its key in the history table) is also its id. A new step is numbered
+// above every step this session has had (the undo and redo stacks, the rows read back, the steps of
+// this activation), so a seq never names two different steps of a session. `decide`/`decideMany`
+// return the seq of the step they recorded, and `undoStep(seq)` / `canUndo(seq)` undo that step only
+// while it is the latest one (the policy panel's "Undo" of an applied policy, state/proposalStore).
 import { create } from 'zustand';
 import type { Decision } from '../core/types';
 import { getDb, type StoredHistoryStep } from '../persist/db';
@@ -45,10 +51,22 @@ interface DecisionState {
   setReadOnly(reason: string | null): void;
   /** Switches to a session (null: none) and restores its saved undo history in the background. */
   reset(sessionId: string | null, decisions: Record<string, FinalDecision>): void;
-  decide(ids: string[], to: Decision, label?: string): Promise<void>;
-  /** Several decisions (e.g. a policy's accept and reject sets) recorded as ONE undoable step. */
-  decideMany(groups: { ids: Iterable<string>; to: Decision }[], label: string): Promise<void>;
+  /**
+   * Decides `ids` as one undoable step. Resolves, once it is saved, with the step's seq (its id for
+   * `undoStep`), or null when nothing changed (or this tab may not write); rejects if the write failed.
+   */
+  decide(ids: string[], to: Decision, label?: string): Promise<number | null>;
+  /** Several decisions (e.g. a policy's accept and reject sets) recorded as ONE undoable step; resolves as `decide`. */
+  decideMany(groups: { ids: Iterable<string>; to: Decision }[], label: string): Promise<number | null>;
+  /** Undoes the latest step. */
   undo(): Promise<void>;
+  /**
+   * Undoes step `seq` if it is the latest step (the top of the undo stack), else does nothing.
+   * Resolves whether it was undone.
+   */
+  undoStep(seq: number): Promise<boolean>;
+  /** Whether there is a step to undo; with `seq`, whether that step is the latest one (what `undoStep(seq)` needs). */
+  canUndo(seq?: number): boolean;
   redo(): Promise<void>;
 }
 
@@ -71,17 +89,26 @@ function applyDiff(decisions: Record<string, FinalDecision>, diff: DecisionDiff,
 // ---- History: pure helpers (unit-tested) ----
 
 /**
- * Pushes a new step onto the undo stack (the caller drops the redo stack) and forgets the oldest steps
- * beyond the limits. Numbers continue from the stack's top, so every redo step (numbered above all done
- * steps) has seq >= step.seq.
+ * The number of a new step: above the undo stack's top, every redo step and `highest` (the highest
+ * seq the session has used so far), so no seq is ever given to two steps of a session.
+ */
+export function nextSeq(undo: readonly HistoryStep[], redo: readonly HistoryStep[], highest = -1): number {
+  let max = Math.max(highest, undo[undo.length - 1]?.seq ?? -1);
+  for (const s of redo) if (s.seq > max) max = s.seq;
+  return max + 1;
+}
+
+/**
+ * Pushes a new step numbered `seq` (by default the one above the stack's top; see nextSeq) onto the
+ * undo stack (the caller drops the redo stack) and forgets the oldest steps beyond the limits.
  */
 export function pushStep(
   undo: readonly HistoryStep[],
   diff: DecisionDiff,
   limits: { steps: number; changes: number } = HISTORY_LIMITS,
+  seq: number = nextSeq(undo, []),
 ): { undo: HistoryStep[]; step: HistoryStep; forgotten: number } {
-  const top = undo[undo.length - 1];
-  const step: HistoryStep = { label: diff.label, changes: diff.changes, seq: top ? top.seq + 1 : 0 };
+  const step: HistoryStep = { label: diff.label, changes: diff.changes, seq };
   const next = [...undo, step];
   let total = 0;
   for (const s of next) total += s.changes.length;
@@ -184,16 +211,22 @@ function revert(decisions: Record<string, FinalDecision>, diff: DecisionDiff, wr
 
 let historyLoad: Promise<void> = Promise.resolve();
 let loadToken = 0;
+/** The highest seq the active session has used (its stored rows, the steps recorded since): see nextSeq. */
+let highestSeq = -1;
 
 async function loadHistory(sessionId: string, token: number): Promise<void> {
   let stacks: { undo: HistoryStep[]; redo: HistoryStep[] } = { undo: [], redo: [] };
+  let highest = -1;
   try {
     await pendingWrite.catch(() => undefined); // this session's own writes from before land first
-    stacks = stacksFromRows(await getDb().history.where('sessionId').equals(sessionId).toArray());
+    const rows = await getDb().history.where('sessionId').equals(sessionId).toArray();
+    for (const r of rows) if (r.seq > highest) highest = r.seq;
+    stacks = stacksFromRows(rows);
   } catch (err) {
     console.error('Quarry: could not restore the undo history', err);
   }
   if (token !== loadToken) return; // another session was activated meanwhile
+  highestSeq = Math.max(highestSeq, highest);
   useDecisionStore.setState({ undoStack: stacks.undo, redoStack: stacks.redo, historyLoading: false });
   void forgetOrphanedHistory();
 }
@@ -217,19 +250,39 @@ export async function historyReady(): Promise<void> {
 }
 
 export const useDecisionStore = create<DecisionState>((set, get) => {
-  /** Records a new step: applies it, drops the redo stack, forgets beyond the limits, persists. */
-  const commit = (diff: DecisionDiff): Promise<unknown> | undefined => {
-    const { sessionId, decisions, undoStack, readOnly } = get();
-    if (!sessionId || diff.changes.length === 0 || readOnly) return;
-    const { undo, step, forgotten } = pushStep(undoStack, diff);
+  /**
+   * Records a new step: applies it, drops the redo stack, forgets beyond the limits, persists. Resolves
+   * with the step's seq once saved; null when there is nothing to record.
+   */
+  const commit = async (diff: DecisionDiff): Promise<number | null> => {
+    const { sessionId, decisions, undoStack, redoStack, readOnly } = get();
+    if (!sessionId || diff.changes.length === 0 || readOnly) return null;
+    const seq = nextSeq(undoStack, redoStack, highestSeq);
+    highestSeq = seq;
+    // The redo rows go: every stored step above the last done one.
+    const clearFrom = (undoStack[undoStack.length - 1]?.seq ?? -1) + 1;
+    const { undo, step, forgotten } = pushStep(undoStack, diff, HISTORY_LIMITS, seq);
     set({ decisions: applyDiff(decisions, diff, 'forward'), undoStack: undo, redoStack: [] });
-    return persist(
+    await persist(
       sessionId,
       diff,
       'forward',
-      { put: toHistoryRow(sessionId, step, 'done'), clearFrom: step.seq, ...(forgotten ? { forgetBelow: undo[0]!.seq } : {}) },
+      { put: toHistoryRow(sessionId, step, 'done'), clearFrom, ...(forgotten ? { forgetBelow: undo[0]!.seq } : {}) },
       () => set((s) => ({ decisions: revert(s.decisions, diff, 'forward'), undoStack: s.undoStack.filter((x) => x !== step) })),
     );
+    return step.seq;
+  };
+  /** Undoes the top step (only if it is step `seq`, when given); returns whether it did. */
+  const undoTop = async (seq?: number): Promise<boolean> => {
+    if (get().historyLoading) await historyReady();
+    const { sessionId, decisions, undoStack, redoStack, readOnly } = get();
+    const step = undoStack[undoStack.length - 1];
+    if (!sessionId || !step || readOnly || (seq !== undefined && step.seq !== seq)) return false;
+    set({ decisions: applyDiff(decisions, step, 'back'), undoStack: undoStack.slice(0, -1), redoStack: [...redoStack, step] });
+    await persist(sessionId, step, 'back', { put: toHistoryRow(sessionId, step, 'undone') }, () =>
+      set((s) => ({ decisions: revert(s.decisions, step, 'back'), redoStack: s.redoStack.filter((x) => x !== step), undoStack: [...s.undoStack, step].sort((a, b) => a.seq - b.seq) })),
+    );
+    return true;
   };
   return {
     sessionId: null,
@@ -241,6 +294,7 @@ export const useDecisionStore = create<DecisionState>((set, get) => {
     setReadOnly: (readOnly) => set({ readOnly }),
     reset: (sessionId, decisions) => {
       const token = ++loadToken;
+      highestSeq = -1; // read back with the history
       set({ sessionId, decisions, undoStack: [], redoStack: [], historyLoading: sessionId !== null });
       if (sessionId) historyLoad = loadHistory(sessionId, token);
       else void forgetOrphanedHistory(); // e.g. after deleting the open session
@@ -249,7 +303,7 @@ export const useDecisionStore = create<DecisionState>((set, get) => {
       if (get().historyLoading) await historyReady();
       const { decisions } = get();
       const changes = ids.map((id) => ({ id, from: (decisions[id] ?? 'undecided') as Decision, to })).filter((c) => c.from !== c.to);
-      await commit({ label, changes });
+      return commit({ label, changes });
     },
     async decideMany(groups, label) {
       if (get().historyLoading) await historyReady();
@@ -260,17 +314,16 @@ export const useDecisionStore = create<DecisionState>((set, get) => {
           const from = (decisions[id] ?? 'undecided') as Decision;
           if (from !== to) changes.push({ id, from, to });
         }
-      await commit({ label, changes });
+      return commit({ label, changes });
     },
     async undo() {
-      if (get().historyLoading) await historyReady();
-      const { sessionId, decisions, undoStack, redoStack, readOnly } = get();
-      const step = undoStack[undoStack.length - 1];
-      if (!sessionId || !step || readOnly) return;
-      set({ decisions: applyDiff(decisions, step, 'back'), undoStack: undoStack.slice(0, -1), redoStack: [...redoStack, step] });
-      await persist(sessionId, step, 'back', { put: toHistoryRow(sessionId, step, 'undone') }, () =>
-        set((s) => ({ decisions: revert(s.decisions, step, 'back'), redoStack: s.redoStack.filter((x) => x !== step), undoStack: [...s.undoStack, step].sort((a, b) => a.seq - b.seq) })),
-      );
+      await undoTop();
+    },
+    undoStep: (seq) => undoTop(seq),
+    canUndo: (seq) => {
+      const { undoStack } = get();
+      const top = undoStack[undoStack.length - 1];
+      return top !== undefined && (seq === undefined || top.seq === seq);
     },
     async redo() {
       if (get().historyLoading) await historyReady();

@@ -1,12 +1,13 @@
 import 'fake-indexeddb/auto';
 import { emptyScores } from '../core/metrics/aggregate';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ScoreResult } from '../core/scoring/types';
 import type { Sample, SampleScores } from '../core/types';
-import { DEFAULT_VIEW, getDb, type SessionRecord } from '../persist/db';
+import { DEFAULT_VIEW } from '../core/view';
+import { getDb, type SessionRecord } from '../persist/db';
 import { useDatasetStore } from './datasetStore';
-import { decisionsSettled, useDecisionStore } from './decisionStore';
-import { applyPolicy, canUndoApplied, currentProposal, reviewActions, startReview, undoApplied, useProposalStore } from './proposalStore';
+import { decisionsSettled, historyReady, useDecisionStore } from './decisionStore';
+import { applyPolicy, canUndoApplied, connectProposals, currentProposal, policyLabel, reviewActions, startReview, undoApplied, useProposalStore } from './proposalStore';
 import { useScoreStore } from './scoreStore';
 import { useViewStore } from './viewStore';
 
@@ -50,8 +51,23 @@ async function openSession(): Promise<SessionRecord> {
 
 describe('proposalStore', () => {
   let session: SessionRecord;
+  // The store follows the open session only once connected (importing it subscribes to nothing).
+  let disconnect: () => void;
+  beforeAll(() => {
+    disconnect = connectProposals();
+  });
+  afterAll(() => disconnect());
   beforeEach(async () => {
     session = await openSession();
+  });
+
+  it('a newly opened session brings its own last policy; no review or undo offer carries over', async () => {
+    await applyPolicy({ id: 'cherry', topPercent: 50 });
+    startReview({ id: 'cherry', topPercent: 50 }, false);
+    expect(useProposalStore.getState().lastPolicy).not.toBeNull();
+    const next = await openSession();
+    expect(next.id).not.toBe(session.id);
+    expect(useProposalStore.getState()).toMatchObject({ lastPolicy: null, applied: null, review: null });
   });
 
   it('proposes over the open session', () => {
@@ -66,7 +82,8 @@ describe('proposalStore', () => {
     const step = await applyPolicy({ id: 'cherry', topPercent: 50 });
     const d = useDecisionStore.getState().decisions;
     expect(useDecisionStore.getState().undoStack.length).toBe(before + 1);
-    expect(step.diff?.changes.length).toBe(9);
+    expect(step.changed).toBe(9);
+    expect(step.seq).toBe(useDecisionStore.getState().undoStack.at(-1)!.seq);
     expect(d.s2).toBe('accepted');
     expect(d.s1).toBe('rejected'); // was accepted by hand; the policy rejects it
     expect(d.s9).toBeUndefined(); // unscored: untouched
@@ -90,6 +107,44 @@ describe('proposalStore', () => {
     expect(canUndoApplied()).toBe(false);
     await undoApplied();
     expect(useDecisionStore.getState().decisions.s2).toBe('accepted');
+  });
+
+  it("undoes its own step, not a later one with the same label", async () => {
+    await historyReady();
+    const policy = { id: 'cherry', topPercent: 50 } as const;
+    // A decision labelled like the policy lands while the policy's step is being saved.
+    const applying = applyPolicy(policy);
+    const other = await useDecisionStore.getState().decide(['s9'], 'accepted', policyLabel(policy));
+    const step = await applying;
+    expect(other).not.toBeNull();
+    expect(step.seq).not.toBeNull();
+    expect(step.seq).not.toBe(other);
+    const stack = useDecisionStore.getState().undoStack;
+    expect(stack.at(-1)).toMatchObject({ seq: other, label: policyLabel(policy) });
+    expect(stack.find((s) => s.seq === step.seq)?.changes).toHaveLength(9);
+    expect(step.changed).toBe(9);
+
+    // Not the latest step: no undo offered, and undoApplied leaves both steps alone.
+    expect(canUndoApplied()).toBe(false);
+    await undoApplied();
+    expect(useDecisionStore.getState().decisions.s9).toBe('accepted');
+    expect(useDecisionStore.getState().decisions.s2).toBe('accepted');
+
+    // Once the other step is undone, the policy's own step is the latest again, and only it is undone.
+    await useDecisionStore.getState().undo();
+    expect(canUndoApplied()).toBe(true);
+    await undoApplied();
+    expect(useDecisionStore.getState().decisions).toEqual({ s1: 'accepted' });
+    expect(useDecisionStore.getState().redoStack.map((s) => s.seq)).toEqual([other, step.seq]);
+  });
+
+  it('a step number is never reused: an undone policy step is not mistaken for a new one', async () => {
+    await historyReady();
+    const step = await applyPolicy({ id: 'cherry', topPercent: 50 });
+    await useDecisionStore.getState().undo(); // undone from the history, not from the panel
+    const next = await useDecisionStore.getState().decide(['s9'], 'accepted');
+    expect(next).not.toBe(step.seq);
+    expect(canUndoApplied()).toBe(false);
   });
 
   it('reviews proposals one by one, selecting each sample', async () => {

@@ -7,7 +7,7 @@ import type { Sample } from '../core/types';
 import type { ScoreResult } from '../core/scoring/types';
 import { useDatasetStore } from './datasetStore';
 import { updateSession } from './sessionRecord';
-import { useDecisionStore, type DecisionDiff, type FinalDecision } from './decisionStore';
+import { useDecisionStore, type FinalDecision } from './decisionStore';
 import { useScoreStore } from './scoreStore';
 import { useViewStore } from './viewStore';
 
@@ -62,8 +62,10 @@ export interface ReviewState {
 /** The last "apply to all", so the policy panel can offer to undo exactly that step. */
 export interface AppliedStep {
   policy: Policy;
-  /** The decision store's diff of the step (null when it changed nothing). */
-  diff: DecisionDiff | null;
+  /** The id (seq) of the decision step it recorded, for `undoStep`; null when it changed nothing. */
+  seq: number | null;
+  /** How many decisions it changed. */
+  changed: number;
   keep: number;
   reject: number;
   /** The session's policy before this one (restored on undo). */
@@ -90,44 +92,39 @@ async function rememberPolicy(policy: Policy | null): Promise<void> {
 /** Applies `policy` to every sample it can evaluate, as ONE undoable step; unscored samples keep their decisions. */
 export async function applyPolicy(policy: Policy): Promise<AppliedStep> {
   const proposal = currentProposal(policy);
-  const top = () => {
-    const stack = useDecisionStore.getState().undoStack;
-    return stack[stack.length - 1] ?? null;
-  };
-  const before = top();
   const previous = useProposalStore.getState().lastPolicy;
-  const label = policyLabel(policy);
+  const expected = changeCount(proposal, useDecisionStore.getState().decisions);
   useProposalStore.setState({ review: null });
-  await Promise.all([
+  // The decision store names the step it records (null: the policy changed nothing).
+  const [, seq] = await Promise.all([
     rememberPolicy(policy),
     useDecisionStore.getState().decideMany(
       [
         { ids: proposal.keep, to: 'accepted' },
         { ids: proposal.reject, to: 'rejected' },
       ],
-      label,
+      policyLabel(policy),
     ),
   ]);
-  // The step the decision store recorded (none when the policy changed nothing).
-  const after = top();
-  const diff = after !== before && after?.label === label ? after : null;
-  const step: AppliedStep = { policy, diff, keep: proposal.counts.keep, reject: proposal.counts.reject, previous };
+  const { undoStack, redoStack } = useDecisionStore.getState();
+  const recorded = seq === null ? undefined : (undoStack.find((s) => s.seq === seq) ?? redoStack.find((s) => s.seq === seq));
+  const changed = seq === null ? 0 : (recorded?.changes.length ?? expected);
+  const step: AppliedStep = { policy, seq, changed, keep: proposal.counts.keep, reject: proposal.counts.reject, previous };
   useProposalStore.setState({ applied: step });
   return step;
 }
 
-/** Undoes the last "apply to all" if it is still the latest decision step; restores the previous policy. */
+/** Undoes the last "apply to all" if its step is still the latest decision step; restores the previous policy. */
 export async function undoApplied(): Promise<void> {
   const step = useProposalStore.getState().applied;
-  if (!step?.diff || !canUndoApplied()) return;
+  if (step?.seq == null || !canUndoApplied()) return;
   useProposalStore.setState({ applied: null });
-  await Promise.all([useDecisionStore.getState().undo(), rememberPolicy(step.previous)]);
+  await Promise.all([useDecisionStore.getState().undoStep(step.seq), rememberPolicy(step.previous)]);
 }
 
 export function canUndoApplied(): boolean {
   const step = useProposalStore.getState().applied;
-  const stack = useDecisionStore.getState().undoStack;
-  return step?.diff != null && stack[stack.length - 1] === step.diff;
+  return step?.seq != null && useDecisionStore.getState().canUndo(step.seq);
 }
 
 /**
@@ -201,8 +198,14 @@ export const reviewActions = {
   stop: () => useProposalStore.setState({ review: null }),
 };
 
-// A different session: its own last policy; no review or undo offer carries over.
-useDatasetStore.subscribe((s, prev) => {
-  if (s.session?.id === prev.session?.id) return;
-  useProposalStore.setState({ lastPolicy: s.session?.policy ?? null, applied: null, review: null });
-});
+/**
+ * Follows the open session: a different session brings its own last policy, and no review or undo
+ * offer carries over. Called once at boot (state/connectStores' `connectStores`); returns the
+ * unsubscribe. Importing this module subscribes to nothing.
+ */
+export function connectProposals(): () => void {
+  return useDatasetStore.subscribe((s, prev) => {
+    if (s.session?.id === prev.session?.id) return;
+    useProposalStore.setState({ lastPolicy: s.session?.policy ?? null, applied: null, review: null });
+  });
+}

@@ -1,7 +1,8 @@
 // The open session's record is immutable: updateSession writes IndexedDB, then swaps in a new object.
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_VIEW, getDb, type SessionRecord } from '../persist/db';
+import { DEFAULT_VIEW } from '../core/view';
+import { getDb, type SessionRecord } from '../persist/db';
 import { useDatasetStore } from './datasetStore';
 import { updateSession } from './sessionRecord';
 import { useWriteFailures } from './writeFailures';

@@ -101,5 +101,10 @@ export async function heldByAnotherTab(sessionId: string): Promise<boolean> {
   return isSessionLocked(sessionId);
 }
 
-// After each of this tab's decision writes lands, the read-only tabs on the session reload it.
-onDecisionsCommitted((sessionId) => bus()?.postMessage({ type: 'changed', sessionId } satisfies TabMessage));
+/**
+ * After each of this tab's decision writes lands, the read-only tabs on the session reload it
+ * (state/connectStores). Returns the unsubscribe.
+ */
+export function connectTabSync(): () => void {
+  return onDecisionsCommitted((sessionId) => bus()?.postMessage({ type: 'changed', sessionId } satisfies TabMessage));
+}

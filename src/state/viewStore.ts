@@ -3,8 +3,9 @@
 // Display preferences that are not about one dataset (hidden columns, charts open) live in
 // `useUiPrefs`, kept in localStorage.
 import { create } from 'zustand';
-import { DEFAULT_VIEW, type RangeFilters, type ScoreKey, type ScoreRange, type SortKey, type ViewState } from '../persist/db';
-import { withRange } from '../ui/charts/ranges';
+import type { ScoreKey } from '../core/types';
+import { DEFAULT_VIEW, type RangeFilters, type ScoreRange, type SortKey, type ViewState } from '../core/view';
+import { withRange } from '../core/ranges';
 
 interface ViewStore extends ViewState {
   setFilter(filter: string): void;
@@ -82,10 +83,13 @@ export const useUiPrefs = create<UiPrefsStore>((set, get) => ({
   setChartsOpen: (chartsOpen) => set({ chartsOpen }),
 }));
 
-useUiPrefs.subscribe((s) => {
-  try {
-    localStorage.setItem(PREFS_KEY, JSON.stringify({ hiddenColumns: s.hiddenColumns, chartsOpen: s.chartsOpen }));
-  } catch {
-    // Private mode or storage full: preferences just do not persist.
-  }
-});
+/** Saves the UI preferences to localStorage whenever they change (state/connectStores). Returns the unsubscribe. */
+export function connectUiPrefs(): () => void {
+  return useUiPrefs.subscribe((s) => {
+    try {
+      localStorage.setItem(PREFS_KEY, JSON.stringify({ hiddenColumns: s.hiddenColumns, chartsOpen: s.chartsOpen }));
+    } catch {
+      // Private mode or storage full: preferences just do not persist.
+    }
+  });
+}

@@ -1,37 +1,21 @@
 /// <reference lib="webworker" />
 import Dexie from 'dexie';
-import { ingest, type ByteSource } from '../core/ingest';
-import { csvHeader, csvHeaderLine, csvPart, CSV_EOL, jsonlPart, recordOf, type ExportRow } from '../core/export';
+import { blobSource, ingest } from '../core/ingest';
+import { csvHeader, csvHeaderLine, csvPart, CSV_EOL, exportRow, jsonlPart, recordOf, storedRecordOf, type ExportRow, type ScoredWith } from '../core/export';
+import { importedResult } from '../core/export/importMeta';
 import { toParquet } from '../core/export/parquet';
 import { summaryMarkdown } from '../core/export/summary';
-import type { Decision, QuarryRecordMeta, SampleScores } from '../core/types';
+import { isTemplateName } from '../core/templates';
+import type { Decision, SampleScores } from '../core/types';
 import { serveRpc } from '../lib/workerRpc';
-import { DEFAULT_HUB, DEFAULT_SCORING, DEFAULT_VIEW, getDb, type SessionRecord, type StoredDecision, type StoredRaw, type StoredSample, type StoredScore } from '../persist/db';
+import { DEFAULT_HUB, DEFAULT_SCORING } from '../core/scoringConfig';
+import { DEFAULT_VIEW } from '../core/view';
+import { getDb, type SessionRecord, type StoredDecision, type StoredRaw, type StoredSample, type StoredScore } from '../persist/db';
 import type { DataApi, ExportWhich } from './dataApi';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 const READ_CHUNK = 5000;
-
-function fileSource(file: File): ByteSource {
-  return {
-    name: file.name,
-    size: file.size,
-    async *stream() {
-      const reader = file.stream().getReader();
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) return;
-          yield value;
-        }
-      } finally {
-        reader.releaseLock();
-      }
-    },
-    slice: (start, end) => file.slice(start, end).arrayBuffer(),
-  };
-}
 
 function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw new DOMException('cancelled', 'AbortError');
@@ -51,7 +35,7 @@ async function* readSamples(sessionId: string): AsyncGenerator<StoredSample[]> {
 
 /** The scoring state of a session whose scores came with the file (not scored here). */
 function importedScoring(model: string | null, template: string | null): NonNullable<SessionRecord['scoring']> {
-  const t = template === 'plain' || template === 'chat' ? template : 'alpaca';
+  const t = template !== null && isTemplateName(template) ? template : 'alpaca';
   return {
     config: { ...DEFAULT_SCORING, model: { kind: 'hub', id: model ?? 'unknown', remoteHost: DEFAULT_HUB }, template: t },
     status: 'done',
@@ -87,7 +71,7 @@ serveRpc<DataApi>(self, {
     // A file Quarry exported (or the CLI scored) carries `quarry` objects: keep their ids, scores and decisions.
     const decisions: Record<string, Exclude<Decision, 'undecided'>> = {};
     try {
-      for await (const ev of ingest(fileSource(file), { mapping, maxRecordBytes, signal })) {
+      for await (const ev of ingest(blobSource(file, file.name), { mapping, maxRecordBytes, signal })) {
         throwIfAborted(signal);
         switch (ev.type) {
           case 'format':
@@ -107,16 +91,13 @@ serveRpc<DataApi>(self, {
             const decided: StoredDecision[] = [];
             // Ids are final: core ingest gave each record its imported `quarry.id` (a taken one got a new
             // id and an 'id-collision' warning among the issues), so two samples never share one.
-            const rows = ev.rows.map(({ sample: s, raw, rawText, meta }) => {
-              // records with source text keep only that (exact on export); the others their parsed form
-              const stored: StoredRaw = rawText !== undefined ? { sessionId, index: s.index, rawText } : { sessionId, index: s.index, raw };
+            const rows = ev.rows.map((row) => {
+              const { sample: s, meta } = row;
+              const stored: StoredRaw = { sessionId, index: s.index, ...storedRecordOf(row) };
               if (!meta) return { sample: s, stored };
-              if (meta.scores) {
-                scores.push({
-                  sessionId,
-                  sampleId: s.id,
-                  result: { id: s.id, scores: meta.scores, variants: meta.variants, truncated: meta.truncated === true, tokens: { prompted: 0, answer: 0, response: 0 }, imported: true },
-                });
+              const result = importedResult(s.id, meta);
+              if (result) {
+                scores.push({ sessionId, sampleId: s.id, result });
                 session.scoring ??= importedScoring(meta.model, meta.template);
               }
               if (meta.decision) {
@@ -186,6 +167,11 @@ serveRpc<DataApi>(self, {
     const db = getDb();
     const session = await db.sessions.get(sessionId);
     if (!session) throw new Error(`saved session ${sessionId} no longer exists`);
+    // the model and template the session's own results were scored with
+    const run: ScoredWith = {
+      model: session.scoring ? (session.scoring.modelName ?? session.scoring.config.model.id) : null,
+      template: session.scoring?.config.template ?? null,
+    };
     const decisions = new Map<string, Exclude<Decision, 'undecided'>>();
     await db.decisions.where('sessionId').equals(sessionId).each((d) => void decisions.set(d.sampleId, d.decision));
 
@@ -237,20 +223,9 @@ serveRpc<DataApi>(self, {
           for (const v of result.variants) attacksSeen.add(v.attack);
         }
         if (!keep(which, decision)) continue;
-        const meta: QuarryRecordMeta = {
-          id: s.id,
-          model: result ? (session.scoring?.modelName ?? session.scoring?.config.model.id ?? null) : null,
-          template: result ? (session.scoring?.config.template ?? null) : null,
-          scores: result?.scores ?? null,
-          variants: result?.variants ?? [],
-          decision: decision === 'undecided' ? null : decision,
-          ...(result?.truncated ? { truncated: true } : {}),
-        };
-        const stored = rawByIndex.get(s.index);
-        // JSONL writes the record's source text back exactly; CSV and Parquet need the record itself
-        if (format === 'jsonl' && stored?.rawText !== undefined) batch.push({ raw: {}, rawText: stored.rawText, meta });
-        else batch.push({ raw: format === 'jsonl' ? (stored?.raw ?? {}) : recordOf(stored), meta });
-        exportedScores.push(meta.scores);
+        const row = exportRow(format, { id: s.id, stored: rawByIndex.get(s.index), result, decision }, run);
+        batch.push(row);
+        exportedScores.push(row.meta.scores);
       }
       if (format === 'jsonl') parts.push(jsonlPart(batch));
       else if (format === 'csv') parts.push(csvPart(batch, header!));
@@ -280,7 +255,7 @@ serveRpc<DataApi>(self, {
       format,
       exportFile: fileName,
       policy: session.policy ?? null,
-      model: scoring ? (scoring.modelName ?? config?.model.id ?? null) : null,
+      model: run.model,
       template: config?.template ?? null,
       // Scores loaded with the file carry no dtype, device or seed: leave them blank rather than guess.
       dtype: config && !imported ? config.dtype : null,

@@ -1,10 +1,11 @@
 // The data worker's typed API: ingest a file, restore a saved session, export. Heavy I/O (parsing,
 // IndexedDB bulk reads/writes, building export files) happens in the worker so the page never freezes.
+import type { ExportFormat } from '../core/export';
 import type { Decision, FieldMapping, IngestIssue, RawRecord, Sample } from '../core/types';
 import type { RpcMethod } from '../lib/workerRpc';
 import type { SessionRecord } from '../persist/db';
 
-export type ExportFormat = 'jsonl' | 'csv' | 'parquet';
+export type { ExportFormat };
 export type ExportWhich = 'all' | 'accepted' | 'rejected';
 
 export type LoadEvent =

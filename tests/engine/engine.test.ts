@@ -4,7 +4,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TransformersEngine } from '../../src/engine/transformersEngine';
+import { TransformersEngine } from '../../src/engine/transformers';
 import type { ScoreItem } from '../../src/engine/types';
 import type { Sample } from '../../src/core/types';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WorkerEngineClient } from '../../src/engine/client';
 import { serveEngine } from '../../src/engine/workerHost';
-import { TransformersEngine } from '../../src/engine/transformersEngine';
+import { TransformersEngine } from '../../src/engine/transformers';
 import { fakeLoadInfo } from '../../src/engine/testing/fakeLoadInfo';
 import type { Engine, ScoreResult } from '../../src/engine/types';
 import { emptyScores } from '../../src/core/metrics/aggregate';

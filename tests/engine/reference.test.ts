@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { AutoTokenizer, env } from '@huggingface/transformers';
-import { TransformersEngine } from '../../src/engine/transformersEngine';
+import { TransformersEngine } from '../../src/engine/transformers';
 import { makeTemplate, type TemplateName } from '../../src/core/templates';
 import type { Sample } from '../../src/core/types';
 

@@ -1,14 +1,14 @@
 // The engine's reuse paths on real graphs (onnxruntime-node):
 //  - shared-prefix KV cache: rows run on top of a cached prefix give the full pass's logits;
-//  - logits of chosen rows only (logitRows.ts): the patched graph gives the original's logits;
+//  - logits of chosen rows only (onnx/logitRows.ts): the patched graph gives the original's logits;
 //  - scoring with both (the default) vs without vs the naive baseline: same s(A|Q), s(A), AIFD,
 //    distribution consistency within 1e-5 on fp32 llama2c-stories260K.
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { TransformersEngine } from '../../src/engine/transformersEngine';
-import { LOGIT_ROWS_INPUT, LOGIT_TARGETS_INPUT, TARGET_LOGPROB_OUTPUT, patchLogitRows } from '../../src/engine/logitRows';
+import { TransformersEngine } from '../../src/engine/transformers';
+import { LOGIT_ROWS_INPUT, LOGIT_TARGETS_INPUT, TARGET_LOGPROB_OUTPUT, patchLogitRows } from '../../src/engine/onnx/logitRows';
 import { padBatch } from '../../src/core/scoring/planner';
 import type { Sample } from '../../src/core/types';
 import type { ScoreItem, ScoreResult } from '../../src/engine/types';

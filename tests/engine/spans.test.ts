@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AutoTokenizer, env } from '@huggingface/transformers';
-import { SpanTokenizer, tokenizerFamily } from '../../src/engine/transformersEngine';
+import { SpanTokenizer, tokenizerFamily } from '../../src/engine/transformers';
 import { makeTemplate } from '../../src/core/templates';
 
 const MODELS = path.resolve(__dirname, '../../../shared/models');

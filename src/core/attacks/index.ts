@@ -1,4 +1,4 @@
-// Adversarial instruction perturbations (issue #4). Pure TypeScript: model access only through
+// Adversarial instruction perturbations (prompt attacks). Pure TypeScript: model access only through
 // AttackScorer. See docs/attacks.md.
 
 import type { VariantScores } from '../types.ts';
@@ -15,7 +15,6 @@ export type {
   GenerateOptions,
   RandomOptions,
 } from './types.ts';
-export { MASK_TOKEN } from './types.ts';
 export { ATTACKS, ATTACK_NAMES, attackAvailable, attackParams, isAttackName } from './registry.ts';
 export { AttackSession, deleteWord, generateVariants, randomVariants, type RankedWord } from './search.ts';
 export {
@@ -62,7 +61,7 @@ export {
   randomToken,
   stresstestCandidates,
 } from './transforms/sentence.ts';
-export { maskedLmCandidates, paraphraseCandidates } from './transforms/model.ts';
+export { paraphraseCandidates } from './transforms/model.ts';
 export type { TextCandidate, WordCandidate } from './transforms/types.ts';
 
 /** The core VariantScores record for a variant; model-derived fields (aifd, ...) are left null for the scoring run. */

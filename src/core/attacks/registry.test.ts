@@ -15,7 +15,6 @@ const EXPECTED: Record<AttackName, true> = {
   homoglyph: true,
   'keyboard-typo': true,
   synonym: true,
-  'masked-lm': true,
   checklist: true,
   stresstest: true,
   distractor: true,
@@ -46,8 +45,8 @@ describe('ATTACKS registry', () => {
 
   it('availability follows the optional scorer capabilities', () => {
     const plain = createFakeScorer({ weights: {} });
-    const full = createFakeScorer({ weights: {}, paraphrases: () => [], fills: () => [] });
-    expect(ATTACK_NAMES.filter((n) => !attackAvailable(n, plain)).sort()).toEqual(['masked-lm', 'paraphrase']);
+    const full = createFakeScorer({ weights: {}, paraphrases: () => [] });
+    expect(ATTACK_NAMES.filter((n) => !attackAvailable(n, plain)).sort()).toEqual(['paraphrase']);
     expect(ATTACK_NAMES.every((n) => attackAvailable(n, full))).toBe(true);
   });
 
@@ -56,7 +55,6 @@ describe('ATTACKS registry', () => {
     const scorer = createFakeScorer({
       weights: { write: 1, story: 1, knight: 1, dragon: 1 },
       paraphrases: (i) => [i.replace('Write', 'Compose')],
-      fills: () => ['tale', 'compose', 'soldier'],
     });
     for (const name of ATTACK_NAMES) {
       const vs = await generateVariants(ins, { attacks: [name], variants: 1, seed: 1, sampleId: 'r' }, scorer);
@@ -77,7 +75,6 @@ describe('ATTACKS registry', () => {
       expect(api[fn as keyof typeof api], fn).toBeTypeOf('function');
     }
     expect(api.ATTACKS).toBe(ATTACKS);
-    expect(api.MASK_TOKEN).toBe('[MASK]');
   });
 
   it('toVariantScores maps a variant onto the core record', async () => {

@@ -41,14 +41,6 @@ export const ATTACKS: Readonly<Record<AttackName, AttackInfo>> = {
       'Replace the most important words with WordNet synonyms (compiled table), keeping part of speech, inflection (-s, -ed, -ing, -er, -est) and capitalisation.',
     defaults: { candidatesPerWord: 8 },
   },
-  'masked-lm': {
-    name: 'masked-lm',
-    level: 'word',
-    search: 'word',
-    requires: 'maskedFill',
-    description: 'BERT-Attack-like: mask the most important words and substitute the masked LM’s top single-word fills.',
-    defaults: { candidatesPerWord: 8 },
-  },
   checklist: {
     name: 'checklist',
     level: 'sentence',
@@ -86,11 +78,10 @@ export function isAttackName(name: string): name is AttackName {
   return Object.prototype.hasOwnProperty.call(ATTACKS, name);
 }
 
-/** Whether `scorer` offers what the attack needs (paraphrase / maskedFill). */
+/** Whether `scorer` offers what the attack needs (paraphrase). */
 export function attackAvailable(name: AttackName, scorer: AttackScorer): boolean {
   const req = ATTACKS[name].requires;
   if (req === 'paraphrase') return typeof scorer.paraphrase === 'function';
-  if (req === 'maskedFill') return typeof scorer.maskedFill === 'function';
   return true;
 }
 

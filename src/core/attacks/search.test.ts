@@ -106,28 +106,12 @@ describe('greedy search', () => {
     expect(v?.edits).toHaveLength(1);
     expect(v?.edits[0]).toMatchObject({ start: 16, end: 23, before: 'stories', op: 'synonym' });
   });
-
-  it('masked-lm search fills masks via the scorer', async () => {
-    const masks: string[] = [];
-    const scorer = createFakeScorer({
-      weights: WEIGHTS,
-      fills: (t) => {
-        masks.push(t);
-        return ['outline', 'the', 'describe'];
-      },
-    });
-    const [v] = await generateVariants(INS, base({ attacks: ['masked-lm'], maxEditFraction: 0.3, similarityThreshold: 0.3 }), scorer);
-    expect(masks[0]).toBe('[MASK] the following article in three sentences.');
-    expect(v?.instruction).toBe('Outline the following outline in three sentences.');
-    expect(v?.edits.map((e) => e.op)).toEqual(['masked-lm', 'masked-lm']);
-  });
 });
 
 describe('generateVariants', () => {
   const FULL = createFakeScorer({
     weights: WEIGHTS,
     paraphrases: (i, n) => [`Please ${i.charAt(0).toLowerCase()}${i.slice(1)}`, `Kindly ${i}`, i.replace('Summarize', 'Sum up')].slice(0, n),
-    fills: () => ['outline', 'describe', 'text', 'story'],
   });
 
   it('spreads K variants round-robin over the attacks (first K mod m get one more)', async () => {
@@ -141,7 +125,7 @@ describe('generateVariants', () => {
 
   it('skips attacks the scorer cannot run and gives their slots to the others', async () => {
     const plain = createFakeScorer({ weights: WEIGHTS });
-    const vs = await generateVariants(INS, base({ attacks: ['paraphrase', 'masked-lm', 'checklist'], variants: 3 }), plain);
+    const vs = await generateVariants(INS, base({ attacks: ['paraphrase', 'checklist'], variants: 3 }), plain);
     expect(vs.map((v) => v.attack)).toEqual(['checklist', 'checklist', 'checklist']);
   });
 
@@ -223,7 +207,6 @@ describe('protected spans and scope', () => {
     const scorer = createFakeScorer({
       weights: { function: 1, translate: 1, explain: 1, code: 1, reply: 1, customer: 1, summarize: 1, words: 1, grammar: 1 },
       paraphrases: (i) => [i.replace(/^(\w+)/, 'Please $1'), i.replace(/"[^"]*"/, '"x"'), i + ' Thanks.'],
-      fills: () => ['alter', 'modify', 'describe', 'message'],
     });
     for (const ins of INSTRUCTIONS) {
       const { spans } = tokenize(ins);
@@ -250,7 +233,7 @@ describe('protected spans and scope', () => {
       history: [],
     };
     const frozen = JSON.stringify(sample);
-    const scorer = createFakeScorer({ weights: WEIGHTS, paraphrases: (i) => [`Please ${i}`], fills: () => ['outline'] });
+    const scorer = createFakeScorer({ weights: WEIGHTS, paraphrases: (i) => [`Please ${i}`] });
     const vs = await generateVariants(sample.instruction, base({ attacks: [...ATTACK_NAMES], variants: 10, sampleId: sample.id }), scorer);
     await randomVariants(sample.instruction, base({ attacks: [...ATTACK_NAMES], variants: 10, sampleId: sample.id }), scorer);
     expect(vs.length).toBeGreaterThan(0);

@@ -35,19 +35,11 @@ import { ATTACKS, attackAvailable, attackParams } from './registry.ts';
 import { isStopword } from './stopwords.ts';
 import { tokenize, type TokenizedInstruction, type WordToken } from './tokenize.ts';
 import { charApplicable, charCandidates } from './transforms/char.ts';
-import { maskedLmCandidates, paraphraseCandidates } from './transforms/model.ts';
+import { paraphraseCandidates } from './transforms/model.ts';
 import { checklistCandidates, distractorCandidates, stresstestCandidates } from './transforms/sentence.ts';
 import { loadSynonymTable, readWord, synonymCandidates, type SynonymContext, type SynonymTable } from './transforms/synonym.ts';
 import type { TextCandidate, WordCandidate } from './transforms/types.ts';
-import {
-  MASK_TOKEN,
-  type AttackName,
-  type AttackParams,
-  type AttackScorer,
-  type AttackVariant,
-  type GenerateOptions,
-  type RandomOptions,
-} from './types.ts';
+import type { AttackName, AttackParams, AttackScorer, AttackVariant, GenerateOptions, RandomOptions } from './types.ts';
 
 export interface RankedWord {
   word: WordToken;
@@ -203,8 +195,6 @@ export class AttackSession {
     switch (attack) {
       case 'synonym':
         return table !== null && readWord(w.text, table, wordContext(this.tok, w)) !== null;
-      case 'masked-lm':
-        return /^\p{L}+$/u.test(w.text) && !isStopword(w.text);
       default:
         return ATTACKS[attack].search === 'word' && charApplicable(w.text, this.params(attack).ops);
     }
@@ -240,20 +230,12 @@ export class AttackSession {
     return this.ranking;
   }
 
-  /** Candidates of a word-level attack for word `w`, given the edits already made. */
-  async wordCandidates(attack: AttackName, w: WordToken, rng: Rng, current: readonly EditOp[]): Promise<WordCandidate[]> {
+  /** Candidates of a word-level attack for word `w`. */
+  async wordCandidates(attack: AttackName, w: WordToken, rng: Rng): Promise<WordCandidate[]> {
     const p = this.params(attack);
     switch (attack) {
       case 'synonym':
         return synonymCandidates(w.text, await this.synonyms(), wordContext(this.tok, w), p.candidatesPerWord);
-      case 'masked-lm': {
-        const masked = applyEdits(this.instruction, [
-          ...current,
-          { start: w.start, end: w.end, before: w.text, after: MASK_TOKEN, op: 'mask' },
-        ]);
-        throwIfAborted(this.signal);
-        return maskedLmCandidates(this.scorer, masked, w.text, p.candidatesPerWord);
-      }
       default:
         return charCandidates(w.text, p.ops, rng, p.candidatesPerWord);
     }
@@ -343,7 +325,7 @@ export async function searchWordAttack(
     if (edited >= maxEdits || queries >= queryBudget) break;
     throwIfAborted(s.signal);
     const wordRng = rng.fork(word.index);
-    const cands = (await s.wordCandidates(attack, word, wordRng, kept))
+    const cands = (await s.wordCandidates(attack, word, wordRng))
       .filter((c) => c.text !== word.text && !banned.has(editKey(word, c)))
       .slice(0, queryBudget - queries);
     if (cands.length === 0) continue;
@@ -452,7 +434,7 @@ export async function randomWordAttack(
     let edited = 0;
     for (const w of rng.shuffle(words)) {
       if (edited >= editCount) break;
-      const c = rng.pick(await s.wordCandidates(attack, w, rng.fork(w.index), edits));
+      const c = rng.pick(await s.wordCandidates(attack, w, rng.fork(w.index)));
       if (!c || c.text === w.text) continue;
       edits = [...edits, ...shiftEdits(c.ops, w.start)];
       edited++;
@@ -473,8 +455,8 @@ export async function randomWordAttack(
  * Hands out K slots round-robin over the available attacks (in the order given): attack i of m
  * gets floor(K/m) variants, the first K mod m attacks one more. A failed attempt (no candidate, no
  * candidate passing the constraints, a duplicate of an earlier variant) is retried by the same
- * attack; an attack that has failed `maxFailures` times in all (or is unavailable: no paraphrase /
- * maskedFill) gets no more slots and its turns go to the others, so K distinct variants come back
+ * attack; an attack that has failed `maxFailures` times in all (or is unavailable: no paraphrase)
+ * gets no more slots and its turns go to the others, so K distinct variants come back
  * unless every attack runs dry.
  */
 async function allocate(

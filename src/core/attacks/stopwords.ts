@@ -1,4 +1,4 @@
-// Function words that word-level substitution attacks (WordNet synonyms, masked-LM fill) never
+// Function words that word-level substitution attacks (WordNet synonyms) never
 // replace and never insert. Character-level attacks may still perturb them.
 // Shared with scripts/build-synonyms.ts, which drops them from the compiled synonym table.
 

@@ -19,15 +19,7 @@ export interface AttackScorer {
   embed(texts: string[]): Promise<Float32Array[]>;
   /** Optional: paraphrases of `instruction` by the instruct LM (low temperature); absent -> paraphrase attack unavailable. */
   paraphrase?(instruction: string, n: number, seed: number): Promise<string[]>;
-  /**
-   * Optional masked-LM fill (BERT-Attack-like substitution): the `k` most likely single words for
-   * the `MASK_TOKEN` in `textWithMask`; the implementation maps MASK_TOKEN to its model's mask token.
-   */
-  maskedFill?(textWithMask: string, k: number): Promise<string[]>;
 }
-
-/** The mask placeholder passed to `AttackScorer.maskedFill`. */
-export const MASK_TOKEN = '[MASK]';
 
 export type AttackName =
   | 'textbugger'
@@ -35,7 +27,6 @@ export type AttackName =
   | 'homoglyph'
   | 'keyboard-typo'
   | 'synonym'
-  | 'masked-lm'
   | 'checklist'
   | 'stresstest'
   | 'distractor'
@@ -64,7 +55,7 @@ export interface AttackInfo {
   /** Word-level search (greedy, word-importance ranked, edit-budgeted) vs. whole-instruction candidates. */
   search: 'word' | 'sentence';
   /** Scorer capability needed; absent -> always available. */
-  requires?: 'paraphrase' | 'maskedFill';
+  requires?: 'paraphrase';
   defaults: Readonly<AttackParams>;
 }
 

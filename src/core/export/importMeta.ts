@@ -1,8 +1,8 @@
 // The inverse of the export's `quarry` object: a file that Quarry (or its CLI) wrote can be loaded
 // again with its ids, scores, variants and decisions — e.g. shards scored offline with
 // `npm run score -- --shard I/N`, concatenated, then curated in the browser.
+import type { ScoreResult } from '../scoring/types';
 import { SCORE_KEYS, type QuarryRecordMeta, type RawRecord, type SampleScores, type VariantScores } from '../types';
-
 
 const isNum = (v: unknown): v is number | null => v === null || (typeof v === 'number' && Number.isFinite(v));
 
@@ -46,4 +46,23 @@ export function splitQuarryMeta(record: RawRecord): { raw: RawRecord; meta: Quar
   };
   if (o.truncated === true) meta.truncated = true;
   return { raw, meta };
+}
+
+/**
+ * The stored score result of an imported `quarry` object that carries scores (null otherwise): its
+ * scores, variants and truncation as they were, with the model and template it named (`origin`), so
+ * that exporting it again writes the same `quarry` object (core/export `quarryMeta`). Token counts
+ * are unknown (0). `id` is the sample's final id.
+ */
+export function importedResult(id: string, meta: QuarryRecordMeta): ScoreResult | null {
+  if (!meta.scores) return null;
+  return {
+    id,
+    scores: meta.scores,
+    variants: meta.variants,
+    truncated: meta.truncated === true,
+    tokens: { prompted: 0, answer: 0, response: 0 },
+    imported: true,
+    origin: { model: meta.model, template: meta.template },
+  };
 }

@@ -6,9 +6,18 @@
 // and integers beyond 2^53 unchanged. CSV cells and Parquet columns get big integers' exact digits.
 // Both text formats are built in parts (one string per batch of rows, `jsonlPart` / `csvPart`),
 // never as one string: a Blob made of the parts can be larger than the engine's string limit.
+//
+// One path for every JSONL writer: the app's export (data worker) and the CLI (`npm run score`) both
+// build a record's row with `exportRow` (its `quarry` object with `quarryMeta`) and its line with
+// `jsonlPart` / `toJsonlLine`, so the same record, result and decision give the same bytes.
+import type { IngestedRow } from '../ingest';
 import { parseJsonExact, setTopLevelMember, stringifyJsonExact } from '../ingest/jsonText';
-import { SCORE_KEYS, type QuarryRecordMeta, type RawRecord, type SampleScores } from '../types';
+import type { ScoreResult } from '../scoring/types';
+import { SCORE_KEYS, type Decision, type QuarryRecordMeta, type RawRecord, type SampleScores } from '../types';
 import { splitQuarryMeta } from './importMeta';
+
+/** The export formats. */
+export type ExportFormat = 'jsonl' | 'csv' | 'parquet';
 
 export interface ExportRow {
   /** The record (without `quarry`). Values may be BigInt (integers beyond 2^53, see `recordOf`). */
@@ -42,26 +51,111 @@ export function recordOf(stored: StoredRecord | undefined): RawRecord {
   return stored.raw ?? {};
 }
 
+/** What a record's `quarry` object is made of. */
+export interface QuarryMetaInput {
+  /** The sample's id. */
+  id: string;
+  /** The model and template that produced `result` (written only when there is a result). */
+  model: string | null;
+  template: string | null;
+  /** The sample's score result, if it has one (an error result: scores null). */
+  result: ScoreResult | null | undefined;
+  /** 'undecided' and null are both written as null. */
+  decision: Decision | null;
+}
+
+/**
+ * The `quarry` object of an exported record: the one builder behind the app's exports and the CLI.
+ * Keys always in this order (JSON.stringify follows insertion order): id, model, template, scores
+ * (in SCORE_KEYS order; null without a result or for an error result), variants, decision, and
+ * `truncated` only when true. Without a result, model and template are null. An imported result
+ * (scores that came with the loaded file) keeps the model and template its own `quarry` object named.
+ */
+export function quarryMeta({ id, model, template, result, decision }: QuarryMetaInput): QuarryRecordMeta {
+  const origin = result?.imported ? result.origin : undefined;
+  const meta: QuarryRecordMeta = {
+    id,
+    model: result ? (origin ? origin.model : model) : null,
+    template: result ? (origin ? origin.template : template) : null,
+    scores: result && !result.error ? orderedScores(result.scores) : null,
+    variants: result?.variants ?? [],
+    decision: decision === 'undecided' ? null : decision,
+  };
+  if (result?.truncated) meta.truncated = true;
+  return meta;
+}
+
+/** `scores` with its keys in SCORE_KEYS order (however the object was built or stored). */
+function orderedScores(scores: SampleScores): SampleScores {
+  const out = {} as SampleScores;
+  for (const k of SCORE_KEYS) out[k] = scores[k] ?? null;
+  return out;
+}
+
+/**
+ * What is kept of an ingested record (the data worker stores this): its source text when it has one
+ * (exact on export, parsed again for CSV / Parquet), otherwise the parsed record.
+ */
+export function storedRecordOf(row: { raw: RawRecord; rawText?: string }): StoredRecord {
+  return row.rawText !== undefined ? { rawText: row.rawText } : { raw: row.raw };
+}
+
+/** The model and template a session's (or a CLI run's) own results were scored with. */
+export interface ScoredWith {
+  model: string | null;
+  template: string | null;
+}
+
+/** One record to export: what is stored of it, its sample id, its score result and its decision. */
+export interface ExportRecord {
+  id: string;
+  stored: StoredRecord | undefined;
+  result: ScoreResult | null | undefined;
+  decision: Decision | null;
+}
+
+/**
+ * One export row (the app's export builds every row with this; the CLI through `scoredRowsPart`):
+ * the `quarry` object from `quarryMeta`, and the record. JSONL writes the record's source text back
+ * exactly (spliced, not parsed); CSV and Parquet need the record itself (`recordOf`: parsed from the
+ * source text, big integers exact).
+ */
+export function exportRow(format: ExportFormat, record: ExportRecord, run: ScoredWith): ExportRow {
+  const { stored } = record;
+  const meta = quarryMeta({ id: record.id, model: run.model, template: run.template, result: record.result, decision: record.decision });
+  if (format !== 'jsonl') return { raw: recordOf(stored), meta };
+  if (stored?.rawText !== undefined) return { raw: stored.raw ?? {}, rawText: stored.rawText, meta };
+  return { raw: stored?.raw ?? {}, meta };
+}
+
+/**
+ * The CLI's output for a chunk of freshly scored rows (`results[i]` is `rows[i]`'s result; no
+ * decisions): the JSONL lines the app's export writes for the same records once stored and scored.
+ */
+export function scoredRowsPart(rows: readonly IngestedRow[], results: readonly ScoreResult[], run: ScoredWith): string {
+  return jsonlPart(rows.map((row, i) => exportRow('jsonl', { id: row.sample.id, stored: storedRecordOf(row), result: results[i], decision: null }, run)));
+}
+
 /** Line ending used by the CSV export (RFC 4180). */
 export const CSV_EOL = '\r\n';
-
-/** Score columns of the exports, in order (each becomes `quarry_<name>`). */
-export { SCORE_KEYS };
 
 /** The quarry columns appended after the raw columns. */
 export const QUARRY_COLUMNS: readonly string[] = ['quarry_id', 'quarry_decision', ...SCORE_KEYS.map((k) => `quarry_${k}`)];
 
 /**
  * One JSONL line: the record with `quarry` metadata as its last member (replacing any existing
- * `quarry` key). With source text, that text exactly, spliced; otherwise the record as JSON (BigInt
- * values as their digits). No trailing newline. The CLI writes its output with this too.
+ * `quarry` key). With source text, that text exactly, spliced; otherwise the record (parsed from its
+ * source text if that could not be spliced) as JSON, BigInt values as their digits. No trailing
+ * newline. The CLI writes its output with this too.
  */
 export function toJsonlLine(row: ExportRow): string {
   if (row.rawText !== undefined) {
     const spliced = setTopLevelMember(row.rawText, 'quarry', JSON.stringify(row.meta));
     if (spliced !== null && !spliced.includes('\n')) return spliced;
   }
-  return stringifyJsonExact({ ...row.raw, quarry: row.meta });
+  // `quarry` goes last even when the record has a (malformed) `quarry` member of its own
+  const { quarry: _replaced, ...record } = recordOf(row);
+  return stringifyJsonExact({ ...record, quarry: row.meta });
 }
 
 /** JSONL lines for a batch of rows, each ending with a newline: one part of the export Blob. */

@@ -3,7 +3,8 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { ColumnSource } from 'hyparquet-writer';
 import { stringifyJsonExact } from '../ingest/jsonText';
 import type { SampleScores } from '../types';
-import { rawKeysOf, SCORE_KEYS, type ExportRow } from './index';
+import { SCORE_KEYS } from '../types';
+import { rawKeysOf, type ExportRow } from './index';
 
 /** The quarry columns of the Parquet export, in order, appended after the raw columns. */
 export const PARQUET_QUARRY_COLUMNS: readonly string[] = [

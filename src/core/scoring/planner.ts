@@ -1,4 +1,4 @@
-// Sequence planning, truncation, batching and padding (issue #3). Pure.
+// Sequence planning, truncation, batching and padding. Pure.
 //
 // For every sample: ONE s(A) text (reused by every variant), one s(A|Q) text, one s(A|Q') per
 // variant. Sequences of similar length are packed into batches bounded by a sequence count, a

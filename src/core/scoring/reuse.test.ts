@@ -7,6 +7,7 @@ import type { Sample } from '../types';
 import { choosePrefix, scoreItems, sharedPrefixInput } from './scorer';
 import { MIN_SHARED_PREFIX, commonPrefixLength, packBatches, padBatch, sharedPrefixLength } from './planner';
 import type { PaddedBatch, ScoreItem, ScoringBackend, TokenizedText } from './types';
+import { charTokenize } from './testing/charTokenizer';
 
 const V = 11;
 
@@ -28,15 +29,7 @@ function fakeBackend(features: { prefixCache?: boolean; logitRows?: boolean; tar
     padId: 0,
     prefixCache: features.prefixCache,
     logitRows: features.logitRows,
-    tokenize(r, add): TokenizedText {
-      const ids = [...(add ? [0] : []), ...Array.from(r.text, (c) => 1 + (c.charCodeAt(0) % (V - 1)))];
-      const lead = add ? 1 : 0;
-      const respStart = lead + r.responseStart;
-      const respEnd = lead + r.responseEnd;
-      const respSpans = new Int32Array(2 * (respEnd - respStart));
-      for (let k = 0; k < respEnd - respStart; k++) (respSpans[2 * k] = k), (respSpans[2 * k + 1] = k + 1);
-      return { ids, respStart, respEnd, lead, respSpans, method: 'offsets' };
-    },
+    tokenize: (r, add) => charTokenize(r, add, V),
     async forward(b: PaddedBatch) {
       calls.push({ B: b.B, T: b.T, prefix: b.prefix?.length ?? 0, rows: b.logitRows?.length ?? null });
       if (b.prefix && !features.prefixCache) throw new Error('prefix not supported');

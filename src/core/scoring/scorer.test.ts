@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { makeTemplate } from '../templates';
 import type { Sample } from '../types';
 import { scoreItems } from './scorer';
-import type { PaddedBatch, ScoringBackend, TokenizedText } from './types';
+import type { PaddedBatch, ScoringBackend } from './types';
+import { charTokenize } from './testing/charTokenizer';
 import { logSoftmaxRow } from '../metrics';
 
 const V = 7;
@@ -14,15 +15,7 @@ function fakeBackend(): ScoringBackend & { calls: number[] } {
     calls,
     vocabSize: V,
     padId: 0,
-    tokenize(r, add): TokenizedText {
-      const ids = [...(add ? [0] : []), ...Array.from(r.text, (c) => 1 + (c.charCodeAt(0) % 6))];
-      const lead = add ? 1 : 0;
-      const respStart = lead + r.responseStart;
-      const respEnd = lead + r.responseEnd;
-      const respSpans = new Int32Array(2 * (respEnd - respStart));
-      for (let k = 0; k < respEnd - respStart; k++) (respSpans[2 * k] = k), (respSpans[2 * k + 1] = k + 1);
-      return { ids, respStart, respEnd, lead, respSpans, method: 'offsets' };
-    },
+    tokenize: (r, add) => charTokenize(r, add, V),
     async forward(b: PaddedBatch) {
       calls.push(b.B);
       const out = new Float32Array(b.B * b.T * V);

@@ -1,4 +1,4 @@
-// The scoring pipeline (issue #3): render -> tokenize -> truncate -> batch -> forward -> metrics.
+// The scoring pipeline: render -> tokenize -> truncate -> batch -> forward -> metrics.
 // Model-agnostic: everything model-specific is behind ScoringBackend (src/engine implements it).
 
 import type { Sample, VariantScores } from '../types';

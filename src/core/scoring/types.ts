@@ -1,4 +1,4 @@
-// Types of the scoring pipeline (issue #3). Pure: the model side is behind `ScoringBackend`.
+// Types of the scoring pipeline. Pure: the model side is behind `ScoringBackend`.
 
 import type { EditOp, Sample, SampleScores, VariantScores } from '../types';
 import type { RenderedText } from '../templates';
@@ -173,6 +173,8 @@ export interface ScoreResult {
   tokens: { prompted: number; answer: number; response: number };
   /** The scores came with the loaded file (exported by Quarry or scored by the CLI), not from this engine; tokens are then unknown (0). */
   imported?: boolean;
+  /** Imported results: the model and template named by the `quarry` object they came with (the export writes them back). */
+  origin?: { model: string | null; template: string | null };
   /** Present when embed consistency was computed. */
   outputs?: OutputEmbeddingInfo;
   /** Why this sample has null scores (e.g. an empty response, a chat template failure). */

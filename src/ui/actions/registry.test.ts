@@ -7,6 +7,7 @@ import { historyReady, useDecisionStore } from '../../state/decisionStore';
 import { useViewStore } from '../../state/viewStore';
 import { useVisibleStore } from '../../state/visibleSamples';
 import { conflicts, findByKey, parseBinding, type KeyLike } from './keys';
+import { useProposalStore } from '../../state/proposalStore';
 import { actions, getAction, isEnabled, runAction, type ActionId } from './registry';
 import { useActionUiStore } from './uiStore';
 
@@ -19,13 +20,49 @@ const decisions = () => useDecisionStore.getState().decisions;
 
 describe('the registry', () => {
   it('registers every curation action once, with valid, unambiguous keys', () => {
-    const ids: ActionId[] = ['next', 'previous', 'accept', 'reject', 'skip', 'undo', 'redo', 'toggleAutoAdvance', 'acceptFiltered', 'rejectFiltered', 'focusFilter', 'showShortcuts', 'escape'];
+    const ids: ActionId[] = [
+      'next',
+      'previous',
+      'accept',
+      'reject',
+      'skip',
+      'undo',
+      'redo',
+      'toggleAutoAdvance',
+      'acceptFiltered',
+      'rejectFiltered',
+      'focusFilter',
+      'showShortcuts',
+      'escape',
+      'reviewAccept',
+      'reviewOverride',
+      'reviewSkip',
+      'reviewBack',
+      'reviewStop',
+    ];
     expect(actions.map((a) => a.id).sort()).toEqual([...ids].sort());
     for (const a of actions) {
       expect(a.label).not.toBe('');
       for (const k of a.keys) expect(() => parseBinding(k)).not.toThrow();
     }
     expect(conflicts(actions)).toEqual([]);
+  });
+
+  it('gives every action its own keys: no binding is shared, the review keys included', () => {
+    const seen = new Map<string, string>();
+    for (const a of actions)
+      for (const k of a.keys) {
+        const b = parseBinding(k);
+        const norm = JSON.stringify(b);
+        expect(seen.get(norm) ?? a.id, `${k} is bound twice`).toBe(a.id);
+        seen.set(norm, a.id);
+      }
+    const review = actions.filter((a) => a.id.startsWith('review'));
+    expect(review).toHaveLength(5);
+    for (const a of review) {
+      expect(a.group).toBe('Policy review');
+      expect(a.keys.length).toBeGreaterThan(0);
+    }
   });
 
   it('maps the documented keys to their actions', () => {
@@ -42,6 +79,12 @@ describe('the registry', () => {
     expect(press('/')).toBe('focusFilter');
     expect(press('?', { shiftKey: true })).toBe('showShortcuts');
     expect(press('Escape')).toBe('escape');
+    expect(press('p')).toBe('reviewAccept');
+    expect(press('o')).toBe('reviewOverride');
+    expect(press('n')).toBe('reviewSkip');
+    expect(press('b')).toBe('reviewBack');
+    expect(press('q')).toBe('reviewStop');
+    expect(press('P', { shiftKey: true })).toBeUndefined();
     expect(press('j', { ctrlKey: true })).toBeUndefined();
     expect(press('a', { metaKey: true })).toBeUndefined();
   });
@@ -137,5 +180,65 @@ describe('actions', () => {
     expect(selected()).toBe('id1');
     runAction('escape', KEY);
     expect(selected()).toBeNull();
+  });
+});
+
+describe('review actions', () => {
+  const REVIEW: ActionId[] = ['reviewAccept', 'reviewOverride', 'reviewSkip', 'reviewBack', 'reviewStop'];
+  const review = () => useProposalStore.getState().review;
+  beforeEach(async () => {
+    useDecisionStore.getState().reset(`review-${Math.random()}`, {});
+    await historyReady();
+    useViewStore.getState().select(null);
+    useVisibleStore.setState({ rows: [0, 1, 2, 3].map(sample), pending: false });
+    useActionUiStore.setState({ autoAdvance: true, overlayOpen: false });
+    useProposalStore.setState({ review: null, applied: null });
+  });
+
+  const startReview = () =>
+    useProposalStore.setState({
+      review: {
+        policy: { id: 'cherry', topPercent: 50 },
+        items: [
+          { id: 'id0', proposed: 'accepted' },
+          { id: 'id1', proposed: 'rejected' },
+          { id: 'id2', proposed: 'accepted' },
+        ],
+        index: 0,
+        accepted: 0,
+        overridden: 0,
+        skipped: 0,
+        recorded: false,
+      },
+    });
+
+  it('are enabled only while a review is open', () => {
+    for (const id of REVIEW) expect(isEnabled(id, KEY), id).toBe(false);
+    expect(runAction('reviewAccept', KEY)).toBe(false);
+    expect(decisions()).toEqual({});
+    startReview();
+    expect(REVIEW.filter((id) => isEnabled(id, KEY))).toEqual(['reviewAccept', 'reviewOverride', 'reviewSkip', 'reviewStop']);
+    runAction('reviewSkip', KEY);
+    expect(isEnabled('reviewBack', KEY)).toBe(true);
+    runAction('reviewStop', KEY);
+    expect(review()).toBeNull();
+    for (const id of REVIEW) expect(isEnabled(id, KEY), id).toBe(false);
+  });
+
+  it('drive the review queue: accept, override, skip, back; at the end only back and stop', async () => {
+    startReview();
+    runAction('reviewAccept', KEY);
+    await vi.waitFor(() => expect(decisions()).toEqual({ id0: 'accepted' }));
+    expect(selected()).toBe('id1');
+    runAction('reviewOverride', KEY);
+    await vi.waitFor(() => expect(decisions()).toEqual({ id0: 'accepted', id1: 'accepted' }));
+    expect(selected()).toBe('id2');
+    runAction('reviewBack', KEY);
+    expect(selected()).toBe('id1');
+    runAction('reviewSkip', KEY);
+    runAction('reviewSkip', KEY);
+    expect(review()).toMatchObject({ index: 3, accepted: 1, overridden: 1, skipped: 2 });
+    expect(REVIEW.filter((id) => isEnabled(id, KEY))).toEqual(['reviewBack', 'reviewStop']);
+    expect(decisions()).toEqual({ id0: 'accepted', id1: 'accepted' });
   });
 });

@@ -2,6 +2,7 @@
 // label, key bindings, what it does and when it is available. Buttons, the keyboard layer and the
 // shortcuts overlay all go through it, so a key, a button and the help can never disagree.
 import { historyReady, useDecisionStore, type FinalDecision } from '../../state/decisionStore';
+import { reviewActions, useProposalStore } from '../../state/proposalStore';
 import { useViewStore } from '../../state/viewStore';
 import { useVisibleStore } from '../../state/visibleSamples';
 import { useActionUiStore } from './uiStore';
@@ -19,7 +20,12 @@ export type ActionId =
   | 'rejectFiltered'
   | 'focusFilter'
   | 'showShortcuts'
-  | 'escape';
+  | 'escape'
+  | 'reviewAccept'
+  | 'reviewOverride'
+  | 'reviewSkip'
+  | 'reviewBack'
+  | 'reviewStop';
 
 export interface ActionContext {
   source: 'key' | 'button' | 'menu';
@@ -31,7 +37,7 @@ export interface ActionContext {
   advance?: boolean;
 }
 
-export type ActionGroup = 'Navigate' | 'Decide' | 'History' | 'Filtered samples' | 'View';
+export type ActionGroup = 'Navigate' | 'Decide' | 'History' | 'Filtered samples' | 'View' | 'Policy review';
 
 export interface Action {
   id: ActionId;
@@ -238,6 +244,58 @@ register({
     if (ui.overlayOpen) ui.setOverlayOpen(false);
     else select(null);
   },
+});
+
+// The review queue of a policy's proposals (ui/selection/ReviewBar): available only while a review is
+// open; accept, override and skip only while it has a current sample.
+const review = () => useProposalStore.getState().review;
+const reviewing = () => review() !== null;
+const reviewHasCurrent = () => {
+  const r = review();
+  return r !== null && r.index < r.items.length;
+};
+
+register({
+  id: 'reviewAccept',
+  label: 'Take the proposed decision, go to the next proposal',
+  group: 'Policy review',
+  keys: ['p'],
+  enabled: reviewHasCurrent,
+  run: () => reviewActions.accept(),
+});
+register({
+  id: 'reviewOverride',
+  label: 'Override: take the opposite decision, go to the next proposal',
+  group: 'Policy review',
+  keys: ['o'],
+  enabled: reviewHasCurrent,
+  run: () => reviewActions.override(),
+});
+register({
+  id: 'reviewSkip',
+  label: 'Skip the proposal: leave the sample as it is',
+  group: 'Policy review',
+  keys: ['n'],
+  repeat: true,
+  enabled: reviewHasCurrent,
+  run: () => reviewActions.skip(),
+});
+register({
+  id: 'reviewBack',
+  label: 'Back to the previous proposal',
+  group: 'Policy review',
+  keys: ['b'],
+  repeat: true,
+  enabled: () => (review()?.index ?? 0) > 0,
+  run: () => reviewActions.back(),
+});
+register({
+  id: 'reviewStop',
+  label: 'Stop reviewing (close the review)',
+  group: 'Policy review',
+  keys: ['q'],
+  enabled: reviewing,
+  run: () => reviewActions.stop(),
 });
 
 /** Every action, in registration order (the overlay's order). */

@@ -1,18 +1,18 @@
 import { useMemo } from 'react';
 import { useDatasetStore } from '../../state/datasetStore';
 import { useScoreStore } from '../../state/scoreStore';
-import type { ScoreColumns } from '../../state/visibleSamples';
+import type { ScoreColumns } from '../../core/sampleViews';
 import { useUiPrefs, useViewStore } from '../../state/viewStore';
 import { Histogram } from './Histogram';
 import { ScatterCard } from './Scatter';
 import { AcceptanceCard, AttackRiseCard } from './SummaryCharts';
-import { hasActiveRanges } from './ranges';
+import { hasActiveRanges } from '../../core/ranges';
 import { useScoreColumns } from './useChartData';
 import { extent } from './binning';
 import './charts.css';
 
 /**
- * Score charts linked to the table (issue #5): histograms (click a bar: range filter), the IFD × AIFD
+ * Score charts linked to the table: histograms (click a bar: range filter), the IFD × AIFD
  * scatter (brush: IFD and AIFD range filters), the AIFD rise per attack and the decisions so far.
  * Everything is computed from the cached score columns (one pass per chart per scores version) and
  * the shown rows' positions; scrolling the table never re-renders a chart.

@@ -1,9 +1,11 @@
 import { memo, useMemo } from 'react';
 import { Bar, BarChart, Cell, Tooltip, XAxis, YAxis } from 'recharts';
-import type { ScoreColumns } from '../../state/visibleSamples';
+import type { ScoreColumns } from '../../core/sampleViews';
 import { useViewStore } from '../../state/viewStore';
 import { binLayout, extent, histogram, niceStep, ticks } from './binning';
-import { SCORE_LABELS, bounds, describeRange, type ScoreKey } from './ranges';
+import { bounds } from '../../core/ranges';
+import type { ScoreKey } from '../../core/types';
+import { SCORE_LABELS, describeRange } from './rangeLabels';
 import { useStaggered, useStaggeredShown } from './useChartData';
 
 const W = 232;

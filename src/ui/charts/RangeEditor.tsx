@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useViewStore } from '../../state/viewStore';
-import { SCORE_LABELS, describeRange, formatBound, type ScoreKey } from './ranges';
+import type { ScoreKey } from '../../core/types';
+import { SCORE_LABELS, describeRange, formatBound } from './rangeLabels';
 import './charts.css';
 
 /** Keeps a fixed-position popover inside the viewport, below (or above) its anchor. */

@@ -1,10 +1,10 @@
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { ScatterChart, XAxis, YAxis, usePlotArea, useXAxisScale, useYAxisScale } from 'recharts';
-import type { ScoreColumns } from '../../state/visibleSamples';
+import type { ScoreColumns } from '../../core/sampleViews';
 import { useViewStore } from '../../state/viewStore';
 import { approxQuantiles, extent, niceDomain, ticks } from './binning';
 import { stratifiedSample } from './downsample';
-import { roundOutwards } from './ranges';
+import { roundOutwards } from './rangeLabels';
 import { ChartPlaceholder } from './Histogram';
 import { useStaggered } from './useChartData';
 

@@ -2,7 +2,7 @@ import { memo, useMemo } from 'react';
 import { Bar, BarChart, Cell, LabelList, XAxis, YAxis } from 'recharts';
 import { useDatasetStore } from '../../state/datasetStore';
 import { useDecisionStore } from '../../state/decisionStore';
-import type { ScoreColumns } from '../../state/visibleSamples';
+import type { ScoreColumns } from '../../core/sampleViews';
 import { useStaggered, useStaggeredShown } from './useChartData';
 import { ChartPlaceholder } from './Histogram';
 import { attackRises } from './aggregates';

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { emptyScores } from '../../core/metrics/aggregate';
 import type { SampleScores, VariantScores } from '../../core/types';
 import { attackRises, tallyDecisions } from './aggregates';
 
-const scores = (ifd: number | null): SampleScores => ({
-  s_a_given_q: null,
-  s_a: null,
-  ifd,
-  aifd: null,
-  aifd_max: null,
-  aifd_min: null,
-  aifd_gap: null,
-  dist_consistency: null,
-  embed_consistency: null,
-});
+const scores = (ifd: number | null): SampleScores => ({ ...emptyScores(), ifd });
 const v = (attack: string, aifd: number | null): VariantScores => ({ attack, instruction: 'x', s_a_given_q: null, aifd, dist_consistency: null, embed_consistency: null });
 
 describe('attackRises', () => {

@@ -2,7 +2,8 @@ import { useEffect, useState } from 'react';
 import { flushSync } from 'react-dom';
 import { useDatasetStore } from '../../state/datasetStore';
 import { useScoreStore } from '../../state/scoreStore';
-import { loadScoreColumns, peekScoreColumns, useVisibleStore, type ScoreColumns } from '../../state/visibleSamples';
+import type { ScoreColumns } from '../../core/sampleViews';
+import { loadScoreColumns, peekScoreColumns, useVisibleStore } from '../../state/visibleSamples';
 
 /**
  * The score columns for the charts (null until first built; built in time slices). A scoring run

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { ATTACKS, ATTACK_NAMES } from '../../core/attacks';
-import { DEFAULT_HUB, DEFAULT_SCORING, type ScoringConfig } from '../../persist/db';
+import { DEFAULT_HUB, DEFAULT_SCORING, type ScoringConfig } from '../../core/scoringConfig';
 import { useDatasetStore } from '../../state/datasetStore';
 import { registerPickedFolder, startScoring } from '../../state/scoringController';
 import { useScoreStore } from '../../state/scoreStore';
@@ -184,7 +184,7 @@ export function ScorePanel({ onClose }: { onClose(): void }) {
         </label>
         <fieldset className="attacks" data-testid="score-attacks">
           <legend>Prompt attacks (adversarial instructions → AIFD)</legend>
-          {ATTACK_NAMES.filter((name) => !ATTACKS[name].requires || ATTACKS[name].requires === 'paraphrase').map((name) => (
+          {ATTACK_NAMES.map((name) => (
             <label key={name} className="check" title={ATTACKS[name].description}>
               <input
                 type="checkbox"

@@ -1,6 +1,6 @@
 // The models a user can pick without typing: sensible hub defaults, plus (in development and tests)
 // the folders the dev/preview server exposes from ../shared/models.
-import type { ScoringConfig } from '../../persist/db';
+import type { ScoringConfig } from '../../core/scoringConfig';
 
 export interface ModelChoice {
   label: string;

@@ -226,9 +226,9 @@ function PolicyPanel({ onClose }: { onClose(): void }) {
         <div className="policy-message small" data-testid="policy-applied">
           <span>
             Applied {POLICY_PRESETS[applied.policy.id].name}: {applied.keep.toLocaleString()} accepted, {applied.reject.toLocaleString()} rejected
-            {applied.diff ? ` (${applied.diff.changes.length.toLocaleString()} decisions changed).` : ' (nothing changed).'}
+            {applied.seq !== null ? ` (${applied.changed.toLocaleString()} decisions changed).` : ' (nothing changed).'}
           </span>
-          {applied.diff && (
+          {applied.seq !== null && (
             <button
               type="button"
               className="button"

@@ -1,6 +1,13 @@
 import { POLICY_PRESETS } from '../../core/selection';
 import { useDecisionStore } from '../../state/decisionStore';
-import { reviewActions, useProposalStore } from '../../state/proposalStore';
+import { useProposalStore } from '../../state/proposalStore';
+import { keysHint } from '../actions/KeyCaps';
+import { getAction, isEnabled, runAction, type ActionId } from '../actions/registry';
+
+const BUTTON = { source: 'button' } as const;
+/** A review button's props: it runs the registry's action (as its key does), disabled when the action is. */
+const act = (id: ActionId) => ({ onClick: () => void runAction(id, BUTTON), disabled: !isEnabled(id, BUTTON) });
+const hint = (id: ActionId, text: string) => text + keysHint(getAction(id));
 
 const WORD = { accepted: 'accept', rejected: 'reject' } as const;
 
@@ -22,10 +29,10 @@ export function ReviewBar() {
         <span data-testid="review-summary">
           {review.accepted} proposals accepted · {review.overridden} overridden · {review.skipped} skipped
         </span>
-        <button type="button" className="button" data-testid="review-back" onClick={reviewActions.back} disabled={total === 0}>
+        <button type="button" className="button" data-testid="review-back" {...act('reviewBack')} title={hint('reviewBack', 'Previous sample')}>
           ← Back
         </button>
-        <button type="button" className="button primary" data-testid="review-stop" onClick={reviewActions.stop}>
+        <button type="button" className="button primary" data-testid="review-stop" {...act('reviewStop')} title={hint('reviewStop', 'Close the review')}>
           Close
         </button>
       </div>
@@ -44,19 +51,19 @@ export function ReviewBar() {
       <span className="muted small" data-testid="review-current" title="The sample's current decision">
         now {current}
       </span>
-      <button type="button" className="button" data-testid="review-back" onClick={reviewActions.back} disabled={review.index === 0} title="Previous sample">
+      <button type="button" className="button" data-testid="review-back" {...act('reviewBack')} title={hint('reviewBack', 'Previous sample')}>
         ←
       </button>
-      <button type="button" className={`button primary review-${item.proposed}`} data-testid="review-accept" onClick={() => void reviewActions.accept()}>
+      <button type="button" className={`button primary review-${item.proposed}`} data-testid="review-accept" {...act('reviewAccept')} title={hint('reviewAccept', `Take the proposed decision: ${WORD[item.proposed]}`)}>
         Accept proposal: {WORD[item.proposed]}
       </button>
-      <button type="button" className="button" data-testid="review-override" onClick={() => void reviewActions.override()} title={`Take the opposite decision: ${WORD[opposite]}`}>
+      <button type="button" className="button" data-testid="review-override" {...act('reviewOverride')} title={hint('reviewOverride', `Take the opposite decision: ${WORD[opposite]}`)}>
         Override: {WORD[opposite]}
       </button>
-      <button type="button" className="button" data-testid="review-skip" onClick={reviewActions.skip} title="Leave this sample as it is">
+      <button type="button" className="button" data-testid="review-skip" {...act('reviewSkip')} title={hint('reviewSkip', 'Leave this sample as it is')}>
         Skip
       </button>
-      <button type="button" className="button ghost" data-testid="review-stop" onClick={reviewActions.stop} aria-label="Stop reviewing">
+      <button type="button" className="button ghost" data-testid="review-stop" {...act('reviewStop')} aria-label="Stop reviewing" title={hint('reviewStop', 'Stop reviewing')}>
         Stop
       </button>
     </div>

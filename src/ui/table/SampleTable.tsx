@@ -1,13 +1,13 @@
 import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import type { Sample } from '../../core/types';
-import type { ScoreKey, SortKey } from '../../persist/db';
+import type { Sample, ScoreKey } from '../../core/types';
+import type { SortKey } from '../../core/view';
 import { useDecisionStore } from '../../state/decisionStore';
 import { useScoreStore } from '../../state/scoreStore';
 import { useUiPrefs, useViewStore } from '../../state/viewStore';
 import { useVisibleSamples } from '../../state/visibleSamples';
 import { RangeEditor, placePopover, useDismiss } from '../charts/RangeEditor';
-import { SCORE_LABELS } from '../charts/ranges';
+import { SCORE_LABELS } from '../charts/rangeLabels';
 import { DecisionButtons } from '../sample/DecisionButtons';
 import '../charts/charts.css';
 

@@ -19,7 +19,6 @@ export function exampleScorer() {
       i.replace('Summarize the following article', 'Give a summary of the article below'),
       i.replace('Summarize', 'Condense'),
     ],
-    fills: (t) => (t.startsWith('[MASK]') ? ['Condense', 'Describe', 'the'] : ['text', 'essay', 'paragraphs']),
   });
 }
 

@@ -14,7 +14,6 @@ export interface FakeScorerOptions {
   /** Embedding dimension. */
   dim?: number;
   paraphrases?: (instruction: string, n: number, seed: number) => string[];
-  fills?: (textWithMask: string, k: number) => string[];
 }
 
 export interface FakeScorer extends AttackScorer {
@@ -70,17 +69,11 @@ export function createFakeScorer(opts: FakeScorerOptions): FakeScorer {
       return texts.map((t) => trigramEmbedding(t, opts.dim));
     },
   };
-  const { paraphrases, fills } = opts;
+  const { paraphrases } = opts;
   if (paraphrases) {
     scorer.paraphrase = async (instruction, n, seed) => {
       seen.push(instruction);
       return paraphrases(instruction, n, seed);
-    };
-  }
-  if (fills) {
-    scorer.maskedFill = async (textWithMask, k) => {
-      seen.push(textWithMask);
-      return fills(textWithMask, k);
     };
   }
   return scorer;

@@ -1,23 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyEdits } from '../edits.ts';
 import { createFakeScorer } from '../testing/fakeScorer.ts';
-import { maskedLmCandidates, paraphraseCandidates } from './model.ts';
-
-describe('masked-LM candidates', () => {
-  it('keeps distinct single words that are not the original nor stopwords, case-matched', async () => {
-    const scorer = createFakeScorer({
-      weights: {},
-      fills: () => ['Describe', 'summarize', 'the', 'two words', '##ize', 'outline', 'outline', '42'],
-    });
-    const cs = await maskedLmCandidates(scorer, '[MASK] the text.', 'Summarize', 8);
-    expect(cs.map((c) => c.text)).toEqual(['Describe', 'Ize', 'Outline']);
-    for (const c of cs) expect(applyEdits('Summarize', c.ops)).toBe(c.text);
-  });
-
-  it('returns nothing without maskedFill', async () => {
-    expect(await maskedLmCandidates(createFakeScorer({ weights: {} }), 'x [MASK]', 'y', 5)).toEqual([]);
-  });
-});
+import { paraphraseCandidates } from './model.ts';
 
 describe('paraphrase candidates', () => {
   it('drops paraphrases that change protected spans and diffs the rest', async () => {

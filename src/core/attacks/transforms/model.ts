@@ -1,36 +1,10 @@
 // Model-backed transformations (through AttackScorer only):
-//   masked-lm   BERT-Attack-like: fill a [MASK] put in place of the word with the masked LM's top-k
 //   paraphrase  whole-instruction paraphrases by the instruct LM
 
 import { diffEdits, editsTouchProtected } from '../edits.ts';
-import { matchCase } from '../inflect.ts';
-import { isStopword } from '../stopwords.ts';
 import { tokenize } from '../tokenize.ts';
 import type { AttackScorer } from '../types.ts';
-import type { TextCandidate, WordCandidate } from './types.ts';
-
-/** Single-word fills for `word` (masked in `textWithMask`), case-matched, distinct, not stopwords. */
-export async function maskedLmCandidates(
-  scorer: AttackScorer,
-  textWithMask: string,
-  word: string,
-  k: number,
-): Promise<WordCandidate[]> {
-  if (!scorer.maskedFill || k <= 0) return [];
-  const fills = await scorer.maskedFill(textWithMask, k);
-  const out: WordCandidate[] = [];
-  const seen = new Set<string>([word.toLowerCase()]);
-  for (const raw of fills) {
-    const f = raw.trim().replace(/^##/, '');
-    if (!/^\p{L}+(?:['’-]\p{L}+)*$/u.test(f) || isStopword(f)) continue;
-    const text = matchCase(f.toLowerCase(), word);
-    if (seen.has(text.toLowerCase())) continue;
-    seen.add(text.toLowerCase());
-    out.push({ text, ops: [{ start: 0, end: word.length, before: word, after: text, op: 'masked-lm' }] });
-    if (out.length >= k) break;
-  }
-  return out;
-}
+import type { TextCandidate } from './types.ts';
 
 /**
  * Paraphrases of `instruction` as candidates with word-level diff edits. A paraphrase is dropped

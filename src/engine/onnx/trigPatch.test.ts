@@ -4,14 +4,15 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import {
   concatBytes,
+  encodeIntAttribute,
   encodeNode,
   encodeTensorValueInfo,
   OnnxDataType,
-  patchTrigForGpu,
   pbBytesField,
   pbStringField,
   pbVarintField,
-} from './onnxTrigPatch.ts';
+} from './protobuf.ts';
+import { patchTrigForGpu } from './trigPatch.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // helpers
@@ -54,7 +55,7 @@ function encodeGraph(g: GraphSpec): Uint8Array {
 function encodeModel(graph: GraphSpec, opset: number, irVersion = 8): Uint8Array {
   return concatBytes([
     pbVarintField(1, irVersion),
-    pbStringField(2, 'onnxTrigPatch.test'),
+    pbStringField(2, 'trigPatch.test'),
     pbBytesField(7, encodeGraph(graph)),
     pbBytesField(8, concatBytes([pbStringField(1, ''), pbVarintField(2, opset)])),
   ]);
@@ -270,8 +271,7 @@ describe('patchTrigForGpu on a hand-built Cos/Sin model', () => {
 
   it('works for float16 tensors too (via CastLike)', async () => {
     // X (float) → Cast(fp16) → Cos/Sin → Cast(float); the fp16 intermediates have no declared type
-    const castTo = (to: number): Uint8Array =>
-      concatBytes([pbStringField(1, 'to'), pbVarintField(3, to), pbVarintField(20, 2 /* INT */)]);
+    const castTo = (to: number): Uint8Array => encodeIntAttribute('to', to);
     const model = encodeModel(
       {
         nodes: [

@@ -7,7 +7,7 @@
  * top-level `Cos`/`Sin` node into a range-reduced polynomial built only from Mul/Add/Sub/Floor, which are exact
  * (correctly rounded) IEEE operations on every backend, so the result is within ~2e-7 absolute of the exact value in fp32.
  *
- * It works directly on the serialized ModelProto bytes with a minimal protobuf wire-format reader/writer. Every
+ * It works directly on the serialized ModelProto bytes with the shared protobuf codec (protobuf.ts). Every
  * field is copied verbatim except the top-level `graph` (ModelProto field 7), whose node list (GraphProto field 1) is
  * re-emitted with each patched Cos/Sin NodeProto removed and the replacement nodes inserted where the first node of
  * its group stood (so the list stays topologically sorted, and no dead Cos/Sin kernel is left for the GPU to run).
@@ -35,175 +35,26 @@
  *  - Needs default-domain opset ≥ 15 (CastLike); otherwise the model is returned unchanged.
  *  - A patched model contains no top-level Cos/Sin any more, so a second pass is a no-op (same bytes, patched: 0).
  *  - Bytes that fail to parse as a ModelProto are returned unchanged (patched: 0); ORT reports its own error then.
+ *    protobuf.ts says what is checked; patchLogitRows refuses the same bytes (null).
  */
 
-// ---------------------------------------------------------------------------------------------------------------
-// Protobuf wire format: reader
-// ---------------------------------------------------------------------------------------------------------------
+import {
+  concatBytes,
+  encodeFloatAttribute,
+  encodeNode,
+  fieldBytes,
+  OnnxDataType,
+  PbWriter,
+  pbBytesField,
+  ProtobufError,
+  readFields,
+  readMessage,
+  readString,
+  WIRE_LEN,
+  WIRE_VARINT,
+  type PbField,
+} from './protobuf';
 
-class PbError extends Error {}
-
-const WIRE_VARINT = 0;
-const WIRE_I64 = 1;
-const WIRE_LEN = 2;
-const WIRE_I32 = 5;
-
-interface PbField {
-  readonly num: number;
-  /** Offset of the field's tag: [tagStart, end) is the whole field as serialized. */
-  readonly tagStart: number;
-  readonly wire: number;
-  /** varint: the value (exact below 2^53); other wire types: 0. */
-  readonly value: number;
-  /** WIRE_LEN: payload bounds (exclusive end); other wire types: the value's bytes. */
-  readonly start: number;
-  readonly end: number;
-}
-
-function readVarint(buf: Uint8Array, pos: number, end: number): [value: number, next: number] {
-  let value = 0;
-  let scale = 1;
-  for (let i = 0; i < 10; i++) {
-    if (pos >= end) throw new PbError('truncated varint');
-    const b = buf[pos++] as number;
-    value += (b & 0x7f) * scale;
-    if ((b & 0x80) === 0) return [value, pos];
-    scale *= 128;
-  }
-  throw new PbError('varint too long');
-}
-
-function* pbFields(buf: Uint8Array, start: number, end: number): Generator<PbField> {
-  let pos = start;
-  while (pos < end) {
-    const tagStart = pos;
-    const [tag, p] = readVarint(buf, pos, end);
-    const num = Math.floor(tag / 8);
-    const wire = tag % 8;
-    if (num === 0) throw new PbError('field number 0');
-    pos = p;
-    switch (wire) {
-      case WIRE_VARINT: {
-        const [value, q] = readVarint(buf, pos, end);
-        yield { num, tagStart, wire, value, start: pos, end: q };
-        pos = q;
-        break;
-      }
-      case WIRE_I64:
-      case WIRE_I32: {
-        const q = pos + (wire === WIRE_I64 ? 8 : 4);
-        if (q > end) throw new PbError('truncated fixed-width field');
-        yield { num, tagStart, wire, value: 0, start: pos, end: q };
-        pos = q;
-        break;
-      }
-      case WIRE_LEN: {
-        const [len, q] = readVarint(buf, pos, end);
-        if (q + len > end) throw new PbError('truncated length-delimited field');
-        yield { num, tagStart, wire, value: 0, start: q, end: q + len };
-        pos = q + len;
-        break;
-      }
-      default:
-        throw new PbError(`unsupported wire type ${wire}`);
-    }
-  }
-  if (pos !== end) throw new PbError('field overruns its message');
-}
-
-const utf8Decoder = new TextDecoder();
-const utf8Encoder = new TextEncoder();
-
-function str(buf: Uint8Array, f: PbField): string {
-  if (f.wire !== WIRE_LEN) throw new PbError('expected a length-delimited field');
-  return utf8Decoder.decode(buf.subarray(f.start, f.end));
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Protobuf wire format: writer (exported so tests and tools can build small models)
-// ---------------------------------------------------------------------------------------------------------------
-
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-/** Varint encoding of a non-negative integer ≤ 2^53 (negative int64 values are not needed here). */
-export function pbVarint(n: number): Uint8Array {
-  if (!Number.isInteger(n) || n < 0 || n > Number.MAX_SAFE_INTEGER) throw new RangeError(`bad varint ${n}`);
-  const bytes: number[] = [];
-  while (n >= 128) {
-    bytes.push((n % 128) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  bytes.push(n);
-  return Uint8Array.from(bytes);
-}
-
-export function pbVarintField(num: number, value: number): Uint8Array {
-  return concatBytes([pbVarint(num * 8 + WIRE_VARINT), pbVarint(value)]);
-}
-
-export function pbBytesField(num: number, payload: Uint8Array): Uint8Array {
-  return concatBytes([pbVarint(num * 8 + WIRE_LEN), pbVarint(payload.length), payload]);
-}
-
-export function pbStringField(num: number, s: string): Uint8Array {
-  return pbBytesField(num, utf8Encoder.encode(s));
-}
-
-export function pbFloatField(num: number, value: number): Uint8Array {
-  const out = new Uint8Array(5 + 4);
-  const tag = pbVarint(num * 8 + WIRE_I32);
-  out.set(tag);
-  new DataView(out.buffer).setFloat32(tag.length, value, true);
-  return out.subarray(0, tag.length + 4);
-}
-
-/** ONNX TensorProto.DataType values used here. */
-export const OnnxDataType = { FLOAT: 1, INT64: 7, FLOAT16: 10, DOUBLE: 11, BFLOAT16: 16 } as const;
-
-export interface NodeSpec {
-  readonly opType: string;
-  readonly inputs: readonly string[];
-  readonly outputs: readonly string[];
-  readonly name?: string;
-  readonly domain?: string;
-  /** Pre-encoded AttributeProto messages. */
-  readonly attributes?: readonly Uint8Array[];
-}
-
-/** Encodes a NodeProto message (without the enclosing GraphProto field tag). */
-export function encodeNode(spec: NodeSpec): Uint8Array {
-  const parts: Uint8Array[] = [];
-  for (const i of spec.inputs) parts.push(pbStringField(1, i));
-  for (const o of spec.outputs) parts.push(pbStringField(2, o));
-  if (spec.name !== undefined) parts.push(pbStringField(3, spec.name));
-  parts.push(pbStringField(4, spec.opType));
-  for (const a of spec.attributes ?? []) parts.push(pbBytesField(5, a));
-  if (spec.domain !== undefined) parts.push(pbStringField(7, spec.domain));
-  return concatBytes(parts);
-}
-
-/** AttributeProto { name, type: FLOAT, f }. */
-export function encodeFloatAttribute(name: string, value: number): Uint8Array {
-  return concatBytes([pbStringField(1, name), pbFloatField(2, value), pbVarintField(20, 1 /* FLOAT */)]);
-}
-
-/** ValueInfoProto for a tensor; dims are numbers (dim_value) or strings (dim_param). */
-export function encodeTensorValueInfo(name: string, elemType: number, dims: readonly (number | string)[]): Uint8Array {
-  const dimMsgs = dims.map((d) => pbBytesField(1, typeof d === 'number' ? pbVarintField(1, d) : pbStringField(2, d)));
-  const tensorType = concatBytes([pbVarintField(1, elemType), pbBytesField(2, concatBytes(dimMsgs))]);
-  const typeProto = pbBytesField(1, tensorType);
-  return concatBytes([pbStringField(1, name), pbBytesField(2, typeProto)]);
-}
 // ---------------------------------------------------------------------------------------------------------------
 // Model analysis
 // ---------------------------------------------------------------------------------------------------------------
@@ -229,12 +80,12 @@ interface ModelScan {
 function scanValueInfo(buf: Uint8Array, start: number, end: number, scan: ModelScan, topLevel: boolean): void {
   let name = '';
   let elemType: number | undefined;
-  for (const f of pbFields(buf, start, end)) {
-    if (f.num === 1 && f.wire === WIRE_LEN) name = str(buf, f);
+  for (const f of readFields(buf, start, end)) {
+    if (f.num === 1 && f.wire === WIRE_LEN) name = readString(buf, f);
     else if (f.num === 2 && f.wire === WIRE_LEN && topLevel) {
-      for (const t of pbFields(buf, f.start, f.end)) {
+      for (const t of readMessage(buf, f)) {
         if (t.num !== 1 || t.wire !== WIRE_LEN) continue; // TypeProto.tensor_type
-        for (const e of pbFields(buf, t.start, t.end)) if (e.num === 1 && e.wire === WIRE_VARINT) elemType = e.value;
+        for (const e of readMessage(buf, t)) if (e.num === 1 && e.wire === WIRE_VARINT) elemType = e.value;
       }
     }
   }
@@ -245,8 +96,8 @@ function scanValueInfo(buf: Uint8Array, start: number, end: number, scan: ModelS
 function scanTensor(buf: Uint8Array, start: number, end: number, scan: ModelScan, topLevel: boolean): void {
   let name = '';
   let dataType: number | undefined;
-  for (const f of pbFields(buf, start, end)) {
-    if (f.num === 8 && f.wire === WIRE_LEN) name = str(buf, f);
+  for (const f of readFields(buf, start, end)) {
+    if (f.num === 8 && f.wire === WIRE_LEN) name = readString(buf, f);
     else if (f.num === 2 && f.wire === WIRE_VARINT) dataType = f.value;
   }
   scan.names.add(name);
@@ -258,28 +109,28 @@ function scanNode(buf: Uint8Array, field: PbField, scan: ModelScan, topLevel: bo
   const outputs: string[] = [];
   let opType = '';
   let domain = '';
-  for (const f of pbFields(buf, field.start, field.end)) {
+  for (const f of readMessage(buf, field)) {
     if (f.wire !== WIRE_LEN) continue;
     switch (f.num) {
       case 1:
-        inputs.push(str(buf, f));
+        inputs.push(readString(buf, f));
         break;
       case 2:
-        outputs.push(str(buf, f));
+        outputs.push(readString(buf, f));
         break;
       case 3:
-        scan.names.add(str(buf, f));
+        scan.names.add(readString(buf, f));
         break;
       case 4:
-        opType = str(buf, f);
+        opType = readString(buf, f);
         break;
       case 5: // AttributeProto: g (6) and graphs (11) hold subgraphs
-        for (const a of pbFields(buf, f.start, f.end)) {
+        for (const a of readMessage(buf, f)) {
           if ((a.num === 6 || a.num === 11) && a.wire === WIRE_LEN) scanGraph(buf, a.start, a.end, scan, false);
         }
         break;
       case 7:
-        domain = str(buf, f);
+        domain = readString(buf, f);
         break;
     }
   }
@@ -303,7 +154,7 @@ function scanNode(buf: Uint8Array, field: PbField, scan: ModelScan, topLevel: bo
 }
 
 function scanGraph(buf: Uint8Array, start: number, end: number, scan: ModelScan, topLevel: boolean): void {
-  for (const f of pbFields(buf, start, end)) {
+  for (const f of readFields(buf, start, end)) {
     if (f.wire !== WIRE_LEN) continue;
     switch (f.num) {
       case 1: // node
@@ -318,7 +169,7 @@ function scanGraph(buf: Uint8Array, start: number, end: number, scan: ModelScan,
         scanValueInfo(buf, f.start, f.end, scan, topLevel);
         break;
       case 15: // sparse_initializer: values (1) is a TensorProto carrying the name
-        for (const s of pbFields(buf, f.start, f.end)) {
+        for (const s of readMessage(buf, f)) {
           if (s.num === 1 && s.wire === WIRE_LEN) scanTensor(buf, s.start, s.end, scan, topLevel);
         }
         break;
@@ -328,15 +179,15 @@ function scanGraph(buf: Uint8Array, start: number, end: number, scan: ModelScan,
 
 function scanModel(buf: Uint8Array): ModelScan {
   const scan: ModelScan = { opset: undefined, names: new Set(), elemTypes: new Map(), trig: [] };
-  for (const f of pbFields(buf, 0, buf.length)) {
+  for (const f of readFields(buf)) {
     if (f.num === 7 && f.wire === WIRE_LEN) {
       // Repeated `graph` fields merge into one graph, so all of them are "top level".
       scanGraph(buf, f.start, f.end, scan, true);
     } else if (f.num === 8 && f.wire === WIRE_LEN) {
       let domain = '';
       let version = 0;
-      for (const o of pbFields(buf, f.start, f.end)) {
-        if (o.num === 1 && o.wire === WIRE_LEN) domain = str(buf, o);
+      for (const o of readMessage(buf, f)) {
+        if (o.num === 1 && o.wire === WIRE_LEN) domain = readString(buf, o);
         else if (o.num === 2 && o.wire === WIRE_VARINT) version = o.value;
       }
       if (domain === '' || domain === 'ai.onnx') scan.opset = Math.max(scan.opset ?? 0, version);
@@ -468,23 +319,23 @@ export function patchTrigForGpu(model: Uint8Array): { bytes: Uint8Array; patched
     }
 
     // Re-serialize: every field is copied verbatim except the top-level graph(s), whose node lists are edited.
-    const parts: Uint8Array[] = [];
-    for (const f of pbFields(model, 0, model.length)) {
+    const out = new PbWriter();
+    for (const f of readFields(model)) {
       if (f.num !== 7 || f.wire !== WIRE_LEN) {
-        parts.push(model.subarray(f.tagStart, f.end));
+        out.raw(fieldBytes(model, f));
         continue;
       }
-      const graphParts: Uint8Array[] = [];
-      for (const g of pbFields(model, f.start, f.end)) {
+      const graph = new PbWriter();
+      for (const g of readMessage(model, f)) {
         const added = insert.get(g.tagStart);
-        if (added !== undefined) graphParts.push(added);
-        if (!remove.has(g.tagStart)) graphParts.push(model.subarray(g.tagStart, g.end));
+        if (added !== undefined) graph.raw(added);
+        if (!remove.has(g.tagStart)) graph.raw(fieldBytes(model, g));
       }
-      parts.push(pbBytesField(7, concatBytes(graphParts)));
+      out.messageField(7, graph);
     }
-    return { bytes: concatBytes(parts), patched: targets.length };
+    return { bytes: out.finish(), patched: targets.length };
   } catch (e) {
-    if (e instanceof PbError) return unchanged;
+    if (e instanceof ProtobufError) return unchanged;
     throw e;
   }
 }

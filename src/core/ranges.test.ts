@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { activeRanges, bounds, describeRange, inRange, normaliseRange, rangePredicate, roundOutwards, withRange, SCORE_KEYS } from './ranges';
+import { activeRanges, bounds, inRange, isScoreKey, normaliseRange, rangePredicate, withRange } from './ranges';
+import { SCORE_KEYS, type ScoreKey } from './types';
 
-function columns(values: Partial<Record<(typeof SCORE_KEYS)[number], number[]>>, n: number) {
-  const cols = {} as Record<(typeof SCORE_KEYS)[number], Float64Array>;
+function columns(values: Partial<Record<ScoreKey, number[]>>, n: number) {
+  const cols = {} as Record<ScoreKey, Float64Array>;
   for (const k of SCORE_KEYS) cols[k] = Float64Array.from(values[k] ?? new Array<number>(n).fill(Number.NaN));
   return cols;
 }
@@ -45,15 +46,9 @@ describe('range predicates', () => {
     expect(withRange(b, 'ifd', null)).toEqual({ aifd: { min: 0.5, max: null } });
   });
 
-  it('rounds brushed ranges outwards to clean decimals', () => {
-    expect(roundOutwards(0.41234, 0.98761)).toEqual({ min: 0.412, max: 0.988 });
-    expect(roundOutwards(0.1, 0.3)).toEqual({ min: 0.1, max: 0.3 });
-    expect(roundOutwards(-0.0504, 0.2)).toEqual({ min: -0.051, max: 0.2 });
-  });
-
-  it('describes ranges', () => {
-    expect(describeRange('ifd', { min: 0.4, max: 0.9 })).toBe('0.4 ≤ IFD ≤ 0.9');
-    expect(describeRange('aifd_gap', { min: 0.1, max: null })).toBe('AIFD gap ≥ 0.1');
-    expect(describeRange('s_a', { min: null, max: 2 })).toBe('s(A) ≤ 2');
+  it('recognises score keys', () => {
+    expect(isScoreKey('ifd')).toBe(true);
+    expect(isScoreKey('embed_consistency')).toBe(true);
+    expect(isScoreKey('instruction')).toBe(false);
   });
 });
