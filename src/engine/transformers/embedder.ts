@@ -4,7 +4,7 @@
 import { pipeline } from '@huggingface/transformers';
 import type { DeviceKind, DType, LoadProgress, ModelSource } from '../types';
 import { dtypeCandidates, pickDtype } from './device';
-import { loadWithWasmFallback, runWithWasmFallback } from './fallback';
+import { loadWithWasmFallback, MovableModel, runWithWasmFallback } from './fallback';
 import { releaseSource, withSource, type SourceSetup } from './modelSource';
 import { toFloat32, type TjsExtractor, type TjsTensor } from './tjs';
 
@@ -23,23 +23,15 @@ export interface EmbedderLoad {
   onMoved: (embedder: Embedder, message: string) => void;
 }
 
-export class Embedder {
+export class Embedder extends MovableModel {
   private constructor(
     private readonly spec: EmbedderLoad,
-    private setup: SourceSetup,
+    setup: SourceSetup,
     private extractor: TjsExtractor,
-    private dev: DeviceKind,
-    private dt: DType,
-  ) {}
-
-  get device(): DeviceKind {
-    return this.dev;
-  }
-  get dtype(): DType {
-    return this.dt;
-  }
-  get display(): string {
-    return this.setup.display;
+    device: DeviceKind,
+    dtype: DType,
+  ) {
+    super(setup, device, dtype);
   }
 
   static async load(spec: EmbedderLoad): Promise<Embedder> {

@@ -10,7 +10,7 @@ import { patchLogitRows, TARGET_LOGPROB_OUTPUT } from '../onnx/logitRows';
 import { PrefixKvCache, prefixedAttentionMask, tileBatch, type KvTensor, type PrefixEntry } from '../prefixCache';
 import type { DeviceKind, DType, LoadOptions, LoadProgress } from '../types';
 import { dtypeCandidates, onnxFile, pickDtype } from './device';
-import { loadWithWasmFallback, runWithWasmFallback } from './fallback';
+import { loadWithWasmFallback, MovableModel, runWithWasmFallback } from './fallback';
 import { probeBatchInvariance, probePrefixCache, probeRowSelection, probeTargets, rowSelectionProbe, type Forward } from './probes';
 import { releaseSource, sourceFileBytes, withSource, type SourceSetup } from './modelSource';
 import { RowSession, runRows, type RowArgs } from './rowSession';
@@ -54,7 +54,7 @@ async function warmUp(model: TjsModel): Promise<void> {
   disposeOutputs(out, logits);
 }
 
-export class LanguageModel {
+export class LanguageModel extends MovableModel {
   /** The real last dimension of the logits (config.vocab_size may be absent or padded). */
   vocabSize = 0;
   /** The logits of a row do not depend on the other rows of its batch. */
@@ -75,12 +75,13 @@ export class LanguageModel {
 
   private constructor(
     private readonly spec: LanguageModelLoad,
-    private setup: SourceSetup,
+    setup: SourceSetup,
     readonly tokenizer: TjsTokenizer,
     private model: TjsModel,
-    private dev: DeviceKind,
-    private dt: DType,
+    device: DeviceKind,
+    dtype: DType,
   ) {
+    super(setup, device, dtype);
     this.spans = new SpanTokenizer(tokenizer);
     const cfg = model.config;
     const ctx = Number(cfg.max_position_embeddings ?? cfg.n_positions ?? cfg.n_ctx ?? tokenizer.model_max_length);
@@ -91,15 +92,6 @@ export class LanguageModel {
     this.vocabSize = Number(cfg.vocab_size);
   }
 
-  get device(): DeviceKind {
-    return this.dev;
-  }
-  get dtype(): DType {
-    return this.dt;
-  }
-  get display(): string {
-    return this.setup.display;
-  }
   get padId(): number {
     return Number(this.tokenizer.pad_token_id ?? this.tokenizer.eos_token_id ?? 0);
   }
