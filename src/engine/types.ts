@@ -1,7 +1,8 @@
-// The model engine interface. One interface, two implementations:
-//   - TransformersEngine (src/engine/transformersEngine.ts): runs in Node (CLI, tests) or inside
+// The model engine interface, and thin implementations behind it (ARCHITECTURE.md, "Engine"):
+//   - TransformersEngine (src/engine/transformers/): runs in Node (CLI, tests) or inside
 //     the model Web Worker;
-//   - WorkerEngineClient (src/engine/client.ts): the UI thread's proxy to that worker.
+//   - WorkerEngineClient (src/engine/client.ts): the UI thread's proxy to that worker;
+//   - SupervisedEngine (src/engine/supervisedEngine.ts): a client that replaces a dead worker.
 // Everything crossing the worker boundary is structured-cloneable (Map<string, Blob> included).
 
 import type { TemplateName } from '../core/templates';

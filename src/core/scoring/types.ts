@@ -90,7 +90,7 @@ export interface ScoringBackend {
   forward(batch: PaddedBatch, signal?: AbortSignal): Promise<Float32Array>;
   /**
    * Forward pass that returns, for each of batch.logitRows, log p(targets[i]) (natural log) instead
-   * of logits: the model's log-likelihood tail (src/engine/logitRows.ts), for rows whose
+   * of logits: the model's log-likelihood tail (src/engine/onnx/logitRows.ts), for rows whose
    * distributions are not needed. Needs `logitRows`; absent when the backend cannot do it.
    */
   forwardTargets?(batch: PaddedBatch & { logitRows: Int32Array }, targets: Int32Array, signal?: AbortSignal): Promise<Float32Array>;

@@ -26,7 +26,7 @@
 // the same numbers whether or not other rows are computed. With an empty quarry_logit_rows the
 // graph behaves like the original, which is how generation (transformers.js, which does not know
 // the input) keeps working: the engine wraps the session so that runs without the input get an
-// empty one (see transformersEngine.ts).
+// empty one (see engine/transformers/rowSession.ts).
 //
 // Works on the serialized ModelProto with the shared protobuf codec (protobuf.ts): every field is
 // copied verbatim except the graph's node list (the new nodes are inserted right before the LM
