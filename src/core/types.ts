@@ -150,4 +150,29 @@ export interface QuarryRecordMeta {
   variants: VariantScores[];
   decision: Exclude<Decision, 'undecided'> | null;
   truncated?: boolean;
+  /**
+   * Online mining: the decision the online selector made when the record arrived (null during the
+   * warm-up) and the selector's state at that moment (core/selection/online). `decision` above is
+   * the record's current decision (a curator may have overridden it since).
+   */
+  online?: OnlineRecordMeta;
+}
+
+/** `quarry.online` of a record decided online (see OnlineDecisionState in core/selection/online). */
+export interface OnlineRecordMeta {
+  decision: Exclude<Decision, 'undecided'> | null;
+  /** The record's ranking score under the policy in force (null: not evaluated, filtered, no ranking). */
+  score: number | null;
+  seq: number;
+  phase: 'warmup' | 'online' | 'budget';
+  threshold: number | null;
+  quantile: number | null;
+  seen: number;
+  candidates: number;
+  decided: number;
+  accepted: number;
+  target: number;
+  reason: string;
+  /** The policy in force, as describePolicy says it. */
+  policy: string;
 }

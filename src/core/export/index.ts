@@ -13,7 +13,7 @@
 import type { IngestedRow } from '../ingest';
 import { parseJsonExact, setTopLevelMember, stringifyJsonExact } from '../ingest/jsonText';
 import type { ScoreResult } from '../scoring/types';
-import { SCORE_KEYS, type Decision, type QuarryRecordMeta, type RawRecord, type SampleScores } from '../types';
+import { SCORE_KEYS, type Decision, type OnlineRecordMeta, type QuarryRecordMeta, type RawRecord, type SampleScores } from '../types';
 import { splitQuarryMeta } from './importMeta';
 
 /** The export formats. */
@@ -62,6 +62,8 @@ export interface QuarryMetaInput {
   result: ScoreResult | null | undefined;
   /** 'undecided' and null are both written as null. */
   decision: Decision | null;
+  /** Online mining's decision and state for this record (written last). */
+  online?: OnlineRecordMeta | null;
 }
 
 /**
@@ -71,7 +73,7 @@ export interface QuarryMetaInput {
  * `truncated` only when true. Without a result, model and template are null. An imported result
  * (scores that came with the loaded file) keeps the model and template its own `quarry` object named.
  */
-export function quarryMeta({ id, model, template, result, decision }: QuarryMetaInput): QuarryRecordMeta {
+export function quarryMeta({ id, model, template, result, decision, online }: QuarryMetaInput): QuarryRecordMeta {
   const origin = result?.imported ? result.origin : undefined;
   const meta: QuarryRecordMeta = {
     id,
@@ -82,6 +84,7 @@ export function quarryMeta({ id, model, template, result, decision }: QuarryMeta
     decision: decision === 'undecided' ? null : decision,
   };
   if (result?.truncated) meta.truncated = true;
+  if (online) meta.online = online;
   return meta;
 }
 
@@ -112,6 +115,8 @@ export interface ExportRecord {
   stored: StoredRecord | undefined;
   result: ScoreResult | null | undefined;
   decision: Decision | null;
+  /** Online mining's decision and state, for a record decided online. */
+  online?: OnlineRecordMeta | null;
 }
 
 /**
@@ -122,7 +127,7 @@ export interface ExportRecord {
  */
 export function exportRow(format: ExportFormat, record: ExportRecord, run: ScoredWith): ExportRow {
   const { stored } = record;
-  const meta = quarryMeta({ id: record.id, model: run.model, template: run.template, result: record.result, decision: record.decision });
+  const meta = quarryMeta({ id: record.id, model: run.model, template: run.template, result: record.result, decision: record.decision, online: record.online });
   if (format !== 'jsonl') return { raw: recordOf(stored), meta };
   if (stored?.rawText !== undefined) return { raw: stored.raw ?? {}, rawText: stored.rawText, meta };
   return { raw: stored?.raw ?? {}, meta };
@@ -132,8 +137,13 @@ export function exportRow(format: ExportFormat, record: ExportRecord, run: Score
  * The CLI's output for a chunk of freshly scored rows (`results[i]` is `rows[i]`'s result; no
  * decisions): the JSONL lines the app's export writes for the same records once stored and scored.
  */
-export function scoredRowsPart(rows: readonly IngestedRow[], results: readonly ScoreResult[], run: ScoredWith): string {
-  return jsonlPart(rows.map((row, i) => exportRow('jsonl', { id: row.sample.id, stored: storedRecordOf(row), result: results[i], decision: null }, run)));
+export function scoredRowsPart(rows: readonly IngestedRow[], results: readonly ScoreResult[], run: ScoredWith, online?: readonly OnlineRecordMeta[]): string {
+  return jsonlPart(
+    rows.map((row, i) => {
+      const o = online?.[i];
+      return exportRow('jsonl', { id: row.sample.id, stored: storedRecordOf(row), result: results[i], decision: o?.decision ?? null, online: o ?? null }, run);
+    }),
+  );
 }
 
 /** Line ending used by the CSV export (RFC 4180). */

@@ -214,7 +214,8 @@ export function percentCount(percent: number, total: number): number {
   return Math.min(total, Math.max(0, Math.floor((percent * total) / 100 + 1e-9)));
 }
 
-interface RankSpec {
+/** How a policy ranks the samples that pass its filters. */
+export interface RankSpec {
   key: (s: PolicySample) => number | null;
   direction: 'top' | 'bottom';
   /** Number of samples to keep, or a percentage of the evaluated samples. */
@@ -316,50 +317,64 @@ function score(s: PolicySample, key: keyof SampleScores): number | null {
 }
 
 /**
+ * What a policy asks of one sample: can it be evaluated (its scores are there), does it pass the
+ * hard filters, and by what score and how many it ranks the survivors. The batch selection
+ * (`proposeDecisions`) and the online one (`online.ts`) both work from these.
+ * @throws RangeError for invalid parameters, RuleSyntaxError for a custom rule that does not parse.
+ */
+export interface PolicyCriteria {
+  evaluable: (s: PolicySample) => boolean;
+  pass: (s: PolicySample) => boolean;
+  rank: RankSpec | null;
+}
+
+export function policyCriteria(policy: Policy): PolicyCriteria {
+  const problem = policy.id === 'custom' ? null : validatePolicy(policy);
+  if (problem) throw new RangeError(problem);
+  switch (policy.id) {
+    case 'cherry':
+      return {
+        evaluable: (s) => score(s, 'ifd') !== null,
+        pass: (s) => score(s, 'ifd')! < 1,
+        rank: { key: (s) => score(s, 'ifd'), direction: 'top', amount: policy.topPercent, unit: 'percent' },
+      };
+    case 'robust-hard': {
+      const { minConsistency: t, consistencyKey: ck } = policy;
+      const allowMissing = policy.allowMissingConsistency === true;
+      return {
+        evaluable: (s) => score(s, 'ifd') !== null && score(s, 'aifd') !== null,
+        pass: (s) => {
+          if (!(score(s, 'ifd')! < 1 && score(s, 'aifd')! < 1)) return false;
+          const c = score(s, ck);
+          return c === null ? allowMissing : c >= t;
+        },
+        rank: { key: (s) => score(s, 'aifd'), direction: 'top', amount: policy.topPercent, unit: 'percent' },
+      };
+    }
+    case 'custom': {
+      const rule = parseRule(policy.rule);
+      const where = rule.where ? compileExpr(rule.where) : null;
+      const rank = rule.rank;
+      return {
+        evaluable: rule.usesScores ? (s) => s.scores !== null : () => true,
+        pass: where ? (s) => where(s) === Truth.True : () => true,
+        rank: rank ? { key: fieldGetter(rank.by), direction: rank.direction, amount: rank.amount, unit: rank.unit } : null,
+      };
+    }
+    default:
+      throw new RangeError(`unknown policy '${String((policy as { id: unknown }).id)}'`);
+  }
+}
+
+/**
  * Propose decisions for `samples` under `policy` (see each policy type for its exact semantics).
  * Every sample lands in exactly one of keep / reject / unscored; unscored samples (the policy
  * cannot evaluate them) should keep their current decision. Runs in O(n log n) with one sort.
  * @throws RangeError for invalid parameters, RuleSyntaxError for a custom rule that does not parse.
  */
 export function proposeDecisions(samples: readonly PolicySample[], policy: Policy): Proposal {
-  const problem = policy.id === 'custom' ? null : validatePolicy(policy);
-  if (problem) throw new RangeError(problem);
-  switch (policy.id) {
-    case 'cherry':
-      return select(
-        samples,
-        (s) => score(s, 'ifd') !== null,
-        (s) => score(s, 'ifd')! < 1,
-        { key: (s) => score(s, 'ifd'), direction: 'top', amount: policy.topPercent, unit: 'percent' },
-      );
-    case 'robust-hard': {
-      const { minConsistency: t, consistencyKey: ck } = policy;
-      const allowMissing = policy.allowMissingConsistency === true;
-      return select(
-        samples,
-        (s) => score(s, 'ifd') !== null && score(s, 'aifd') !== null,
-        (s) => {
-          if (!(score(s, 'ifd')! < 1 && score(s, 'aifd')! < 1)) return false;
-          const c = score(s, ck);
-          return c === null ? allowMissing : c >= t;
-        },
-        { key: (s) => score(s, 'aifd'), direction: 'top', amount: policy.topPercent, unit: 'percent' },
-      );
-    }
-    case 'custom': {
-      const rule = parseRule(policy.rule);
-      const where = rule.where ? compileExpr(rule.where) : null;
-      const rank = rule.rank;
-      return select(
-        samples,
-        rule.usesScores ? (s) => s.scores !== null : () => true,
-        where ? (s) => where(s) === Truth.True : () => true,
-        rank ? { key: fieldGetter(rank.by), direction: rank.direction, amount: rank.amount, unit: rank.unit } : null,
-      );
-    }
-    default:
-      throw new RangeError(`unknown policy '${String((policy as { id: unknown }).id)}'`);
-  }
+  const { evaluable, pass, rank } = policyCriteria(policy);
+  return select(samples, evaluable, pass, rank);
 }
 
 /** Fields a policy ranks by, for UIs that want to show the ranking column. */
